@@ -1,0 +1,34 @@
+# The two promises: `make demo` and `make test` work on a fresh machine with Python 3.11.
+# Everything they need is created here; both are safe to re-run.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_WORKSPACE ?= .demo-workspace
+
+.PHONY: demo test bench lock clean-venv postgres-server
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python -m frameline.demo --workspace $(DEMO_WORKSPACE)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+# Re-pin requirements.lock after editing pyproject.toml (needs network and uv).
+lock:
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean-venv:
+	rm -rf $(VENV)

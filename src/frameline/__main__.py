@@ -1,0 +1,3 @@
+from frameline.cli import main
+
+main()

@@ -1,0 +1,98 @@
+"""The storage interface every part of Frameline talks to.
+
+Importers, analysers, insights and the web app see only this protocol; the
+SQLite workspace database and a PostgreSQL server are two implementations of
+it (one class over SQLAlchemy Core, with per-dialect full-text search), and
+the same test-suite runs against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span
+from frameline.store.query import DocumentFilter, SearchQuery
+from frameline.text.snippets import Fragment
+
+
+class StoreError(Exception):
+    """A storage problem the user can act on; the message says what and where."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database's write lock for longer than we wait."""
+
+
+@dataclass
+class WriteResult:
+    new: int = 0
+    duplicate: int = 0
+    new_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    document: Document
+    source: Source
+    rank: float | None
+    snippet: list[Fragment]
+
+
+@dataclass
+class SearchResults:
+    hits: list[SearchHit]
+    total: int
+    total_is_lower_bound: bool
+    query: SearchQuery
+
+
+@dataclass
+class ImportRecord:
+    id: int
+    importer: str
+    arguments: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None
+    new: int
+    duplicate: int
+    rejected: int
+    rejects_file: str | None
+    status: str
+
+
+class Store(Protocol):
+    url: str
+
+    # sources
+    def ensure_source(self, ref: SourceRef) -> int: ...
+    def add_source_groups(self, source_id: int, groups: Iterable[str]) -> None: ...
+    def remove_source_groups(self, source_id: int, groups: Iterable[str]) -> None: ...
+    def merge_source_metadata(self, source_id: int, updates: dict[str, Any]) -> None: ...
+    def list_sources(self) -> list[Source]: ...
+    def get_source(self, source_id: int) -> Source: ...
+    def find_source(self, name_or_id: str) -> Source | None: ...
+
+    # documents
+    def write_documents(self, batch: list[RawDocument], import_id: int | None = None) -> WriteResult: ...
+    def get_document(self, document_id: int, with_raw: bool = False) -> Document: ...
+    def iter_documents(self, filter: DocumentFilter | None = None, batch_size: int = 1000) -> Iterator[Document]: ...
+    def count_documents(self, filter: DocumentFilter | None = None) -> int: ...
+    def search(self, query: SearchQuery) -> SearchResults: ...
+
+    # analysis output
+    def replace_layer(self, document_id: int, producer: str, spans: list[Span], labels: list[DocLabel]) -> None: ...
+    def get_spans(self, document_id: int, layers: Iterable[str] | None = None) -> list[Span]: ...
+    def get_labels(self, document_id: int, layers: Iterable[str] | None = None) -> list[DocLabel]: ...
+    def mark_analysed(self, document_ids: Iterable[int], analyser: str, version: str, config_version: str = "") -> None: ...
+    def stale_documents(self, analyser: str, version: str, config_version: str = "", limit: int | None = None) -> list[int]: ...
+
+    # bookkeeping
+    def begin_import(self, importer: str, arguments: dict[str, Any], actor: str | None = None) -> int: ...
+    def finish_import(self, import_id: int, new: int, duplicate: int, rejected: int, rejects_file: str | None, status: str) -> None: ...
+    def list_imports(self, limit: int = 50) -> list[ImportRecord]: ...
+    def audit(self, actor: str, action: str, target: str | None = None, details: dict[str, Any] | None = None) -> None: ...
+    def status(self) -> dict[str, Any]: ...
+    def close(self) -> None: ...

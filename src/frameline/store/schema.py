@@ -1,0 +1,163 @@
+"""The relational schema, shared by SQLite and PostgreSQL.
+
+Plain tables that any SQL client can open.  JSON columns hold the open-ended
+parts (raw records, attributes); everything that is filtered or joined on is a
+real column with an index named for the query it serves.  Full-text search is
+dialect-specific and lives in the migrations (FTS5 / tsvector).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# BigInteger ids on PostgreSQL, plain INTEGER PRIMARY KEY (rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("handle", String(512)),
+    Column("url", Text),
+    Column("language", String(16)),
+    Column("metadata", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "name"),
+)
+
+source_groups = Table(
+    "source_groups",
+    metadata,
+    Column("source_id", Id, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_name", String(128), primary_key=True),
+    Index("ix_source_groups_group", "group_name", "source_id"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", Id, ForeignKey("sources.id"), nullable=False),
+    Column("native_id", String(512), nullable=False),
+    Column("url", Text),
+    Column("author", String(512)),
+    Column("author_id", String(256)),
+    Column("published_at", DateTime(timezone=True)),
+    Column("collected_at", DateTime(timezone=True), nullable=False),
+    Column("title", Text),
+    Column("text", Text, nullable=False),
+    Column("title_norm", Text),
+    Column("text_norm", Text, nullable=False),
+    Column("language", String(16)),
+    Column("content_hash", String(64), nullable=False),
+    Column("reply_to", String(512)),
+    Column("forwarded_from", String(512)),
+    Column("media", JSON),
+    Column("metadata", JSON),
+    Column("raw", LargeBinary),  # zlib-compressed JSON of the original record
+    Column("import_id", Id),
+    UniqueConstraint("source_id", "native_id"),
+    Index("ix_documents_published", "published_at"),
+    Index("ix_documents_source_published", "source_id", "published_at"),
+    Index("ix_documents_content_hash", "content_hash"),
+    Index("ix_documents_language", "language"),
+)
+
+spans = Table(
+    "spans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("label", String(256), nullable=False),
+    Column("score", Float),
+    Column("producer", String(128), nullable=False),
+    Column("producer_version", String(64), nullable=False),
+    Column("attributes", JSON),
+    Index("ix_spans_document_layer", "document_id", "layer"),
+    Index("ix_spans_layer_label", "layer", "label"),
+)
+
+doc_labels = Table(
+    "doc_labels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("label", String(256), nullable=False),
+    Column("score", Float),
+    Column("producer", String(128), nullable=False),
+    Column("producer_version", String(64), nullable=False),
+    Column("attributes", JSON),
+    Index("ix_doc_labels_document_layer", "document_id", "layer"),
+    Index("ix_doc_labels_layer_label", "layer", "label", "document_id"),
+)
+
+# Run bookkeeping: which analyser version (and codebook version) last produced a
+# document's layer, so that `analyze` recomputes only what is missing or stale.
+analysis_state = Table(
+    "analysis_state",
+    metadata,
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("analyser", String(128), primary_key=True),
+    Column("analyser_version", String(64), nullable=False),
+    Column("config_version", String(64), nullable=False, default=""),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_analysis_state_analyser", "analyser", "analyser_version", "config_version"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("importer", String(64), nullable=False),
+    Column("arguments", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("new", Integer, nullable=False, default=0),
+    Column("duplicate", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("rejects_file", Text),
+    Column("status", String(32), nullable=False, default="running"),
+    Column("actor", String(128)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text),
+    Column("details", JSON),
+    Index("ix_audit_log_at", "at"),
+)

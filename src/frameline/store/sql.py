@@ -1,0 +1,584 @@
+"""The one storage implementation, over SQLAlchemy Core, for SQLite and PostgreSQL.
+
+Dialect differences are confined to three places: connection set-up (SQLite
+pragmas), the insert-or-ignore construct, and full-text search
+(`frameline.store.fulltext`).  Writes happen in short transactions of one
+batch each, so an import killed midway leaves every finished batch stored and
+the database consistent; re-running the import skips what is already there.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select
+
+from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
+from frameline.store import migrate
+from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
+from frameline.store.fulltext import search_backend
+from frameline.store.query import DocumentFilter, SearchQuery, parse_query
+from frameline.store.schema import (
+    analysis_state,
+    audit_log,
+    doc_labels,
+    documents,
+    imports,
+    source_groups,
+    sources,
+    spans,
+)
+from frameline.text.normalize import normalize_text
+from frameline.text.snippets import make_snippet
+
+COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
+SQLITE_BUSY_TIMEOUT_S = 10.0
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else utc(moment)
+
+
+def _pack_raw(raw: Any) -> bytes | None:
+    if raw is None:
+        return None
+    return zlib.compress(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8"), 1)
+
+
+def _unpack_raw(blob: bytes | None) -> Any:
+    return None if blob is None else json.loads(zlib.decompress(blob))
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        # pysqlite's own transaction handling is replaced by explicit BEGINs below,
+        # so that write transactions take the lock up front (BEGIN IMMEDIATE)
+        # instead of failing halfway when another writer appears.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # noqa: ANN001
+        mode = connection.info.pop("frameline_begin", "BEGIN")
+        connection.exec_driver_sql(mode)
+
+
+class SqlStore:
+    """Storage over one SQLAlchemy engine; see `frameline.store.base.Store`."""
+
+    def __init__(self, url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            self.engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
+            _configure_sqlite(self.engine, busy_timeout_s)
+        else:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self.dialect = self.engine.dialect.name
+        self._busy_timeout_s = busy_timeout_s
+        self._fulltext = search_backend(self.dialect)
+        self._source_ids: dict[tuple[str, str], int] = {}
+        with self._translate_errors():
+            if migrate.current_revision(self.engine) != migrate.head_revision():
+                migrate.upgrade(self.engine)
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as error:
+            message = str(error.orig) if error.orig is not None else str(error)
+            if "locked" in message or "busy" in message:
+                raise StoreLocked(
+                    f"the database {self.describe()} is locked by another process "
+                    f"(waited {self._busy_timeout_s:g} s); nothing was written by this step, try again when it is free"
+                ) from error
+            raise StoreError(f"database {self.describe()}: {message}") from error
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._translate_errors(), self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                connection.info["frameline_begin"] = "BEGIN IMMEDIATE"
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._translate_errors(), self.engine.connect() as connection:
+            yield connection
+
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _insert(self, table):  # noqa: ANN001, ANN202 - a dialect-specific Insert
+        return (sqlite.insert if self.dialect == "sqlite" else postgresql.insert)(table)
+
+    # -- sources ------------------------------------------------------------
+
+    def ensure_source(self, ref: SourceRef) -> int:
+        key = (ref.kind, ref.name)
+        source_id = self._source_ids.get(key)
+        if source_id is None:
+            with self._write() as connection:
+                connection.execute(
+                    self._insert(sources)
+                    .values(
+                        kind=ref.kind, name=ref.name, handle=ref.handle, url=ref.url,
+                        language=ref.language, metadata=ref.metadata or {}, created_at=_now(),
+                    )
+                    .on_conflict_do_nothing(index_elements=["kind", "name"])
+                )
+                source_id = connection.execute(
+                    select(sources.c.id).where(sources.c.kind == ref.kind, sources.c.name == ref.name)
+                ).scalar_one()
+            self._source_ids[key] = source_id
+        if ref.groups:
+            self.add_source_groups(source_id, ref.groups)
+        return source_id
+
+    def add_source_groups(self, source_id: int, groups: Iterable[str]) -> None:
+        rows = [{"source_id": source_id, "group_name": group} for group in dict.fromkeys(groups) if group]
+        if rows:
+            with self._write() as connection:
+                connection.execute(self._insert(source_groups).on_conflict_do_nothing(), rows)
+
+    def merge_source_metadata(self, source_id: int, updates: dict[str, Any]) -> None:
+        """Add keys to a source's metadata (e.g. what a chat's service messages said), keeping the rest."""
+        with self._write() as connection:
+            current = connection.execute(select(sources.c.metadata).where(sources.c.id == source_id)).scalar_one()
+            connection.execute(
+                update(sources).where(sources.c.id == source_id).values(metadata={**(current or {}), **updates})
+            )
+
+    def remove_source_groups(self, source_id: int, groups: Iterable[str]) -> None:
+        with self._write() as connection:
+            connection.execute(
+                delete(source_groups).where(
+                    source_groups.c.source_id == source_id, source_groups.c.group_name.in_(list(groups))
+                )
+            )
+
+    def _sources_where(self, *conditions) -> list[Source]:  # noqa: ANN002
+        with self._read() as connection:
+            rows = connection.execute(select(sources).where(*conditions).order_by(sources.c.id)).all()
+            groups: dict[int, list[str]] = {}
+            for source_id, group in connection.execute(
+                select(source_groups.c.source_id, source_groups.c.group_name).order_by(source_groups.c.group_name)
+            ):
+                groups.setdefault(source_id, []).append(group)
+        return [
+            Source(
+                id=row.id, kind=row.kind, name=row.name, handle=row.handle, url=row.url, language=row.language,
+                groups=groups.get(row.id, []), metadata=row.metadata or {}, created_at=_aware(row.created_at),
+            )
+            for row in rows
+        ]
+
+    def list_sources(self) -> list[Source]:
+        return self._sources_where()
+
+    def get_source(self, source_id: int) -> Source:
+        found = self._sources_where(sources.c.id == source_id)
+        if not found:
+            raise StoreError(f"no source with id {source_id}")
+        return found[0]
+
+    def find_source(self, name_or_id: str) -> Source | None:
+        condition = sources.c.name == name_or_id
+        if name_or_id.isdigit():
+            condition = or_(condition, sources.c.id == int(name_or_id))
+        found = self._sources_where(or_(condition, sources.c.handle == name_or_id))
+        return found[0] if found else None
+
+    # -- documents ----------------------------------------------------------
+
+    def write_documents(self, batch: list[RawDocument], import_id: int | None = None) -> WriteResult:
+        """Store a batch; records already present (same source and native id) are counted, not stored."""
+        result = WriteResult()
+        rows: list[dict[str, Any]] = []
+        drafts: dict[tuple[int, str], RawDocument] = {}
+        collected_at = _now()
+        for raw in batch:
+            source_id = self.ensure_source(raw.source)
+            native_id = raw.effective_native_id()
+            if (source_id, native_id) in drafts:
+                result.duplicate += 1
+                continue
+            drafts[(source_id, native_id)] = raw
+            rows.append({
+                "source_id": source_id,
+                "native_id": native_id,
+                "url": raw.url,
+                "author": raw.author,
+                "author_id": raw.author_id,
+                "published_at": _aware(raw.published_at),
+                "collected_at": collected_at,
+                "title": raw.title,
+                "text": raw.text,
+                "title_norm": normalize_text(raw.title) if raw.title else None,
+                "text_norm": normalize_text(raw.text),
+                "language": raw.language,
+                "content_hash": content_hash(raw.text, raw.title),
+                "reply_to": raw.reply_to,
+                "forwarded_from": raw.forwarded_from,
+                "media": raw.media or None,
+                "metadata": raw.metadata or None,
+                "raw": _pack_raw(raw.raw),
+                "import_id": import_id,
+            })
+        if not rows:
+            return result
+        statement = (
+            self._insert(documents)
+            .on_conflict_do_nothing(index_elements=["source_id", "native_id"])
+            .returning(documents.c.id, documents.c.source_id, documents.c.native_id)
+        )
+        with self._write() as connection:
+            inserted = connection.execute(statement, rows).all()
+            span_rows = []
+            for document_id, source_id, native_id in inserted:
+                for draft in drafts[(source_id, native_id)].spans:
+                    span_rows.append({
+                        "document_id": document_id, "start": draft.start, "end": draft.end,
+                        "layer": draft.layer, "label": draft.label, "score": draft.score,
+                        "producer": f"import:{drafts[(source_id, native_id)].source.kind}",
+                        "producer_version": "1", "attributes": draft.attributes or None,
+                    })
+            if span_rows:
+                connection.execute(spans.insert(), span_rows)
+        result.new = len(inserted)
+        result.duplicate += len(rows) - len(inserted)
+        result.new_ids = sorted(row[0] for row in inserted)
+        return result
+
+    def _document_from_row(self, row: Any, with_raw: bool) -> Document:
+        return Document(
+            id=row.id, source_id=row.source_id, native_id=row.native_id, text=row.text, title=row.title,
+            url=row.url, author=row.author, author_id=row.author_id, published_at=_aware(row.published_at),
+            collected_at=_aware(row.collected_at), language=row.language, content_hash=row.content_hash,
+            reply_to=row.reply_to, forwarded_from=row.forwarded_from, media=row.media or [],
+            metadata=row.metadata or {}, raw=_unpack_raw(row.raw) if with_raw else None,
+        )
+
+    def get_document(self, document_id: int, with_raw: bool = False) -> Document:
+        columns = [c for c in documents.c if c.name not in ("title_norm", "text_norm")]
+        with self._read() as connection:
+            row = connection.execute(select(*columns).where(documents.c.id == document_id)).first()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}")
+        return self._document_from_row(row, with_raw)
+
+    def get_documents(self, document_ids: list[int]) -> dict[int, Document]:
+        columns = [c for c in documents.c if c.name not in ("title_norm", "text_norm", "raw")]
+        found: dict[int, Document] = {}
+        with self._read() as connection:
+            for chunk_start in range(0, len(document_ids), 500):
+                chunk = document_ids[chunk_start:chunk_start + 500]
+                for row in connection.execute(select(*columns).where(documents.c.id.in_(chunk))):
+                    found[row.id] = self._document_from_row(row, with_raw=False)
+        return found
+
+    def _filtered(self, statement: Select, filter: DocumentFilter | None) -> Select:
+        if filter is None:
+            return statement
+        if filter.document_ids:
+            statement = statement.where(documents.c.id.in_(filter.document_ids))
+        if filter.source_ids:
+            statement = statement.where(documents.c.source_id.in_(filter.source_ids))
+        if filter.groups:
+            statement = statement.where(
+                documents.c.source_id.in_(
+                    select(source_groups.c.source_id).where(source_groups.c.group_name.in_(filter.groups))
+                )
+            )
+        if filter.languages:
+            statement = statement.where(documents.c.language.in_(filter.languages))
+        if filter.since is not None:
+            statement = statement.where(documents.c.published_at >= utc(filter.since))
+        if filter.until is not None:
+            statement = statement.where(documents.c.published_at < utc(filter.until))
+        for layer, label in filter.labels:
+            statement = statement.where(
+                documents.c.id.in_(
+                    select(doc_labels.c.document_id).where(doc_labels.c.layer == layer, doc_labels.c.label == label)
+                )
+            )
+        for layer, label in filter.span_labels:
+            statement = statement.where(
+                documents.c.id.in_(select(spans.c.document_id).where(spans.c.layer == layer, spans.c.label == label))
+            )
+        return statement
+
+    def iter_documents(self, filter: DocumentFilter | None = None, batch_size: int = 1000) -> Iterator[Document]:
+        columns = [c for c in documents.c if c.name not in ("title_norm", "text_norm", "raw")]
+        last_id = 0
+        while True:
+            statement = self._filtered(
+                select(*columns).where(documents.c.id > last_id).order_by(documents.c.id).limit(batch_size), filter
+            )
+            with self._read() as connection:
+                rows = connection.execute(statement).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._document_from_row(row, with_raw=False)
+            last_id = rows[-1].id
+
+    def count_documents(self, filter: DocumentFilter | None = None) -> int:
+        with self._read() as connection:
+            return connection.execute(self._filtered(select(func.count(documents.c.id)), filter)).scalar_one()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        parsed = parse_query(query.text)
+        statement = self._filtered(select(documents.c.id.label("document_id")), query.filter)
+        rank = None
+        if parsed.clauses:
+            statement, rank = self._fulltext.apply(statement, parsed)
+        counted = select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
+        if query.sort == "relevance" and rank is not None:
+            ordering = [rank, documents.c.id.desc()]
+        elif query.sort == "oldest":
+            ordering = [documents.c.published_at.asc().nulls_last(), documents.c.id.asc()]
+        else:
+            ordering = [documents.c.published_at.desc().nulls_last(), documents.c.id.desc()]
+        page = statement.add_columns(rank.label("rank") if rank is not None else documents.c.id.label("rank"))
+        page = page.order_by(*ordering).limit(query.limit).offset(query.offset)
+        with self._read() as connection:
+            total = connection.execute(counted).scalar_one()
+            rows = connection.execute(page).all()
+        found = self.get_documents([row.document_id for row in rows])
+        source_by_id = {source.id: source for source in self.list_sources()}
+        terms = [(term.text, term.prefix) for term in parsed.positive_terms]
+        hits = []
+        for row in rows:
+            document = found[row.document_id]
+            hits.append(SearchHit(
+                document=document,
+                source=source_by_id[document.source_id],
+                rank=float(row.rank) if rank is not None else None,
+                snippet=make_snippet(((document.title + "\n") if document.title else "") + document.text, terms),
+            ))
+        return SearchResults(hits=hits, total=min(total, COUNT_CAP), total_is_lower_bound=total > COUNT_CAP, query=query)
+
+    # -- analysis output ----------------------------------------------------
+
+    def write_analysis(
+        self,
+        analyser: str,
+        version: str,
+        outputs: Mapping[int, tuple[list[Span], list[DocLabel]]],
+        config_version: str = "",
+    ) -> None:
+        """Replace one analyser's spans and labels on these documents and mark them done, atomically."""
+        document_ids = list(outputs)
+        if not document_ids:
+            return
+        span_rows, label_rows = [], []
+        for document_id, (document_spans, document_labels) in outputs.items():
+            span_rows += [
+                {"document_id": document_id, "start": s.start, "end": s.end, "layer": s.layer, "label": s.label,
+                 "score": s.score, "producer": analyser, "producer_version": version, "attributes": s.attributes or None}
+                for s in document_spans
+            ]
+            label_rows += [
+                {"document_id": document_id, "layer": l.layer, "label": l.label, "score": l.score,
+                 "producer": analyser, "producer_version": version, "attributes": l.attributes or None}
+                for l in document_labels
+            ]
+        completed_at = _now()
+        with self._write() as connection:
+            for chunk_start in range(0, len(document_ids), 500):
+                chunk = document_ids[chunk_start:chunk_start + 500]
+                connection.execute(delete(spans).where(spans.c.document_id.in_(chunk), spans.c.producer == analyser))
+                connection.execute(
+                    delete(doc_labels).where(doc_labels.c.document_id.in_(chunk), doc_labels.c.producer == analyser)
+                )
+                connection.execute(
+                    delete(analysis_state).where(
+                        analysis_state.c.document_id.in_(chunk), analysis_state.c.analyser == analyser
+                    )
+                )
+            if span_rows:
+                connection.execute(spans.insert(), span_rows)
+            if label_rows:
+                connection.execute(doc_labels.insert(), label_rows)
+            connection.execute(
+                analysis_state.insert(),
+                [
+                    {"document_id": document_id, "analyser": analyser, "analyser_version": version,
+                     "config_version": config_version, "completed_at": completed_at}
+                    for document_id in document_ids
+                ],
+            )
+
+    def stale_documents(
+        self, analyser: str, version: str, config_version: str = "", limit: int | None = None,
+        filter: DocumentFilter | None = None,
+    ) -> list[int]:
+        """Documents this analyser has not yet processed at this version and configuration."""
+        current = and_(
+            analysis_state.c.document_id == documents.c.id,
+            analysis_state.c.analyser == analyser,
+            analysis_state.c.analyser_version == version,
+            analysis_state.c.config_version == config_version,
+        )
+        statement = self._filtered(
+            select(documents.c.id).where(~select(analysis_state.c.document_id).where(current).exists()), filter
+        ).order_by(documents.c.id)
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._read() as connection:
+            return list(connection.execute(statement).scalars())
+
+    def _layer_rows(self, table, document_id: int, layers: Iterable[str] | None):  # noqa: ANN001, ANN202
+        statement = select(table).where(table.c.document_id == document_id)
+        if layers is not None:
+            statement = statement.where(table.c.layer.in_(list(layers)))
+        with self._read() as connection:
+            return connection.execute(statement.order_by(table.c.id)).all()
+
+    def get_layers(self, document_ids: list[int]) -> dict[int, tuple[list[Span], list[DocLabel]]]:
+        """Spans and labels of many documents in two queries per chunk (exports, reports)."""
+        found: dict[int, tuple[list[Span], list[DocLabel]]] = {document_id: ([], []) for document_id in document_ids}
+        with self._read() as connection:
+            for chunk_start in range(0, len(document_ids), 500):
+                chunk = document_ids[chunk_start:chunk_start + 500]
+                for r in connection.execute(select(spans).where(spans.c.document_id.in_(chunk)).order_by(spans.c.id)):
+                    found[r.document_id][0].append(
+                        Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label,
+                             score=r.score, producer=r.producer, producer_version=r.producer_version,
+                             attributes=r.attributes or {}, id=r.id)
+                    )
+                for r in connection.execute(
+                    select(doc_labels).where(doc_labels.c.document_id.in_(chunk)).order_by(doc_labels.c.id)
+                ):
+                    found[r.document_id][1].append(
+                        DocLabel(document_id=r.document_id, layer=r.layer, label=r.label, score=r.score,
+                                 producer=r.producer, producer_version=r.producer_version,
+                                 attributes=r.attributes or {}, id=r.id)
+                    )
+        return found
+
+    def get_spans(self, document_id: int, layers: Iterable[str] | None = None) -> list[Span]:
+        return [
+            Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label, score=r.score,
+                 producer=r.producer, producer_version=r.producer_version, attributes=r.attributes or {}, id=r.id)
+            for r in self._layer_rows(spans, document_id, layers)
+        ]
+
+    def get_labels(self, document_id: int, layers: Iterable[str] | None = None) -> list[DocLabel]:
+        return [
+            DocLabel(document_id=r.document_id, layer=r.layer, label=r.label, score=r.score, producer=r.producer,
+                     producer_version=r.producer_version, attributes=r.attributes or {}, id=r.id)
+            for r in self._layer_rows(doc_labels, document_id, layers)
+        ]
+
+    # -- bookkeeping ----------------------------------------------------------
+
+    def begin_import(self, importer: str, arguments: dict[str, Any], actor: str | None = None) -> int:
+        with self._write() as connection:
+            return connection.execute(
+                imports.insert().values(
+                    importer=importer, arguments=arguments, started_at=_now(), status="running", actor=actor,
+                    new=0, duplicate=0, rejected=0,
+                ).returning(imports.c.id)
+            ).scalar_one()
+
+    def finish_import(
+        self, import_id: int, new: int, duplicate: int, rejected: int, rejects_file: str | None, status: str
+    ) -> None:
+        with self._write() as connection:
+            connection.execute(
+                update(imports).where(imports.c.id == import_id).values(
+                    finished_at=_now(), new=new, duplicate=duplicate, rejected=rejected,
+                    rejects_file=rejects_file, status=status,
+                )
+            )
+
+    def list_imports(self, limit: int = 50) -> list[ImportRecord]:
+        with self._read() as connection:
+            rows = connection.execute(select(imports).order_by(imports.c.id.desc()).limit(limit)).all()
+        return [
+            ImportRecord(id=r.id, importer=r.importer, arguments=r.arguments, started_at=_aware(r.started_at),
+                         finished_at=_aware(r.finished_at), new=r.new, duplicate=r.duplicate, rejected=r.rejected,
+                         rejects_file=r.rejects_file, status=r.status)
+            for r in rows
+        ]
+
+    def audit(self, actor: str, action: str, target: str | None = None, details: dict[str, Any] | None = None) -> None:
+        with self._write() as connection:
+            connection.execute(
+                audit_log.insert().values(at=_now(), actor=actor, action=action, target=target, details=details)
+            )
+
+    def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._read() as connection:
+            rows = connection.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).all()
+        return [dict(row._mapping) | {"at": _aware(row.at)} for row in rows]
+
+    def status(self) -> dict[str, Any]:
+        """Counts an analyst checks first: per source (with groups), per language, per analysis state."""
+        with self._read() as connection:
+            per_source = dict(
+                connection.execute(select(documents.c.source_id, func.count()).group_by(documents.c.source_id)).all()
+            )
+            per_language = {
+                (language or "unknown"): count
+                for language, count in connection.execute(
+                    select(documents.c.language, func.count()).group_by(documents.c.language)
+                )
+            }
+            per_analyser = [
+                {"analyser": analyser, "version": version, "config_version": config, "documents": count}
+                for analyser, version, config, count in connection.execute(
+                    select(
+                        analysis_state.c.analyser, analysis_state.c.analyser_version,
+                        analysis_state.c.config_version, func.count(),
+                    ).group_by(
+                        analysis_state.c.analyser, analysis_state.c.analyser_version, analysis_state.c.config_version
+                    )
+                )
+            ]
+            span_layers = dict(connection.execute(select(spans.c.layer, func.count()).group_by(spans.c.layer)).all())
+        all_sources = self.list_sources()
+        per_group: dict[str, int] = {}
+        for source in all_sources:
+            for group in source.groups:
+                per_group[group] = per_group.get(group, 0) + per_source.get(source.id, 0)
+        return {
+            "documents": sum(per_source.values()),
+            "sources": [
+                {"id": s.id, "kind": s.kind, "name": s.name, "groups": s.groups, "documents": per_source.get(s.id, 0)}
+                for s in all_sources
+            ],
+            "groups": per_group,
+            "languages": per_language,
+            "analysis": per_analyser,
+            "span_layers": span_layers,
+        }
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Text handling shared by search, storage and every analyser."""

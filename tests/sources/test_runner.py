@@ -1,0 +1,117 @@
+"""The import runner: batches, interruption, locks, rejects files, the registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import write_telegram_export
+from frameline.sources import BrokenImporter, UnknownImporter, get_importer
+from frameline.sources.base import ImportOptions
+from frameline.sources.runner import run_import
+from frameline.store import StoreLocked, open_store
+
+
+def many_messages(count: int) -> list[dict]:
+    body = "The soldiers of the Caliphate continue until victory or martyrdom. " * 3
+    return [{"id": i, "type": "message", "date_unixtime": str(1499688000 + i), "from": "Amaq",
+             "text": f"{i} {body}"} for i in range(1, count + 1)]
+
+
+def test_import_killed_midway_leaves_a_consistent_database_and_a_rerun_completes_it(workspace, tmp_path):
+    total = 60_000
+    export = write_telegram_export(tmp_path / "result.json", many_messages(total))
+    database = workspace.path / "frameline.db"
+    command = [sys.executable, "-m", "frameline", "import", "telegram", str(export), "-w", str(workspace.path)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            with sqlite3.connect(database, timeout=5) as probe:
+                stored = probe.execute("SELECT count(*) FROM documents").fetchone()[0]
+            if stored >= 4000:
+                break
+            time.sleep(0.02)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert 0 < stored < total, "the import should have been killed midway"
+
+    with sqlite3.connect(database) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check.execute("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+        kept = check.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert kept % 2000 == 0, "only whole batches are committed"
+
+    store = workspace.open_store()
+    report = run_import(store, "telegram", [export])
+    assert (report.new, report.duplicate) == (total - kept, kept)
+    assert store.count_documents() == total
+
+
+def test_a_locked_database_is_a_clear_error_naming_it_and_nothing_stored_is_lost(tmp_path):
+    database = tmp_path / "locked.db"
+    url = f"sqlite:///{database}"
+    store = open_store(url, busy_timeout_s=0.2)
+    first = write_telegram_export(tmp_path / "first.json", many_messages(3))
+    assert run_import(store, "telegram", [first]).new == 3
+
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        second = write_telegram_export(tmp_path / "second.json", many_messages(5), name="Other")
+        with pytest.raises(StoreLocked, match="locked.db.*locked by another process"):
+            run_import(store, "telegram", [second])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.count_documents() == 3
+    assert run_import(store, "telegram", [second]).new == 5
+
+
+def test_one_bad_path_does_not_stop_the_others(sqlite_store, tmp_path):
+    good = write_telegram_export(tmp_path / "result.json", many_messages(2))
+    report = run_import(sqlite_store, "telegram", [tmp_path / "missing.json", good], rejects_dir=tmp_path / "rejects")
+    assert (report.new, report.rejected, report.failed_paths) == (2, 1, [str(tmp_path / "missing.json")])
+    logged = json.loads(report.rejects_file.read_text(encoding="utf-8"))
+    assert logged["path"] == str(tmp_path / "missing.json") and "no such file" in logged["reason"]
+
+
+def test_import_is_recorded_with_its_counts_and_audited(sqlite_store, tmp_path):
+    export = write_telegram_export(tmp_path / "result.json", many_messages(4))
+    report = run_import(sqlite_store, "telegram", [export], ImportOptions(groups=("extremist",)), actor="alice")
+    (record,) = sqlite_store.list_imports()
+    assert (record.id, record.new, record.status) == (report.import_id, 4, "completed")
+    entry = sqlite_store.audit_entries()[0]
+    assert (entry["actor"], entry["action"], entry["details"]["new"]) == ("alice", "import", 4)
+
+
+def test_unknown_importer_names_the_available_ones():
+    with pytest.raises(UnknownImporter) as raised:
+        get_importer("myspace")
+    assert "telegram" in str(raised.value)
+
+
+def test_a_broken_plugin_is_reported_by_name_and_does_not_hide_the_others(monkeypatch):
+    import frameline.sources as registry
+
+    class BrokenEntryPoint:
+        name, value = "broken", "nowhere.module:Importer"
+
+        def load(self):
+            raise ImportError("No module named 'nowhere'")
+
+    real = registry._entry_points()
+    monkeypatch.setattr(registry, "_entry_points", lambda: real | {"broken": BrokenEntryPoint()})
+    with pytest.raises(BrokenImporter, match="broken.*nowhere"):
+        get_importer("broken")
+    assert "telegram" in registry.available_importers() and "broken" not in registry.available_importers()

@@ -1,0 +1,77 @@
+"""The command line, run as a user runs it: a real process on a real workspace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_telegram_export
+
+
+def frameline(*args: str, workspace: Path | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "frameline", *args]
+    if workspace is not None:
+        command += ["--workspace", str(workspace)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_init_import_search_show_export_status(tmp_path):
+    workspace = tmp_path / "case"
+    assert frameline("init", str(workspace)).returncode == 0
+    export = write_telegram_export(tmp_path / "result.json", [
+        {"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "جنود الخلافة في الموصل"},
+        {"id": 2, "type": "message", "date_unixtime": "1499691600", "text": "A small setback in a larger war"},
+    ])
+    imported = frameline("import", "telegram", str(export), "--source-group", "extremist", workspace=workspace)
+    assert imported.returncode == 0, imported.stderr
+    assert "2 new, 0 duplicate, 0 rejected" in imported.stdout
+    again = frameline("import", "telegram", str(export), workspace=workspace)
+    assert "0 new, 2 duplicate" in again.stdout
+
+    found = json.loads(frameline("search", "الخلافه", "--json", "-g", "extremist", workspace=workspace).stdout)
+    assert found["total"] == 1 and found["hits"][0]["highlights"] == ["الخلافة"]
+    shown = json.loads(frameline("show", str(found["hits"][0]["id"]), "--json", workspace=workspace).stdout)
+    assert shown["text"] == "جنود الخلافة في الموصل" and shown["groups"] == ["extremist"]
+
+    out = tmp_path / "all.jsonl"
+    assert frameline("export", "--format", "jsonl", "--out", str(out), workspace=workspace).returncode == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    status = json.loads(frameline("status", "--json", workspace=workspace).stdout)
+    assert status["documents"] == 2 and status["groups"] == {"extremist": 2}
+
+
+def test_errors_are_one_clear_line_not_a_traceback(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    cases = [
+        (frameline("search", "Mosul OR", workspace=workspace), "OR needs a term on each side"),
+        (frameline("import", "myspace", "x", workspace=workspace), "no importer named 'myspace'"),
+        (frameline("status", workspace=tmp_path / "nowhere"), "not a Frameline workspace"),
+        (frameline("show", "999", workspace=workspace), "no document with id 999"),
+    ]
+    for result, message in cases:
+        assert result.returncode == 1
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_import_of_a_missing_file_reports_the_rejection_and_fails(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    result = frameline("import", "telegram", str(tmp_path / "missing.json"), workspace=workspace)
+    assert result.returncode == 1
+    assert "missing.json: no such file" in result.stderr
+    assert "1 rejected" in result.stdout
+
+
+def test_source_groups_can_be_relabelled(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    export = write_telegram_export(tmp_path / "result.json", [{"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "x"}])
+    frameline("import", "telegram", str(export), "-g", "extremist", workspace=workspace)
+    changed = frameline("sources", "groups", "Amaq test", "--add", "official", "--remove", "extremist", workspace=workspace)
+    assert changed.returncode == 0, changed.stderr
+    listed = json.loads(frameline("sources", "list", "--json", workspace=workspace).stdout)
+    assert listed[0]["groups"] == ["official"]
