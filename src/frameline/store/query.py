@@ -46,7 +46,7 @@ class ParsedQuery:
 
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"(\*?)|(\S+)')
-_WORD_CHARS = re.compile(r"[\w]+", re.UNICODE)
+_WORD_CHARS = re.compile(r"[^\W_]+")  # letters and digits; "_" splits words as in both full-text parsers
 
 
 def parse_query(text: str) -> ParsedQuery:

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Select
 from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
-from frameline.store.fulltext import search_backend
+from frameline.store.fulltext import index_text, search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
 from frameline.store.schema import (
     analysis_state,
@@ -37,7 +37,6 @@ from frameline.store.schema import (
     sources,
     spans,
 )
-from frameline.text.normalize import normalize_text
 from frameline.text.snippets import make_snippet
 
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
@@ -221,8 +220,16 @@ class SqlStore:
         rows: list[dict[str, Any]] = []
         drafts: dict[tuple[int, str], RawDocument] = {}
         collected_at = _now()
+        # One ensure_source per distinct source per batch, not per row: each call is a
+        # write transaction when the source has groups.  Equal refs give the same result.
+        source_ids: dict[SourceRef, int] = {}
         for raw in batch:
-            source_id = self.ensure_source(raw.source)
+            try:
+                source_id = source_ids[raw.source]
+            except KeyError:
+                source_id = source_ids[raw.source] = self.ensure_source(raw.source)
+            except TypeError:  # a ref with an unhashable field (e.g. groups as a list): no caching
+                source_id = self.ensure_source(raw.source)
             native_id = raw.effective_native_id()
             if (source_id, native_id) in drafts:
                 result.duplicate += 1
@@ -238,8 +245,8 @@ class SqlStore:
                 "collected_at": collected_at,
                 "title": raw.title,
                 "text": raw.text,
-                "title_norm": normalize_text(raw.title) if raw.title else None,
-                "text_norm": normalize_text(raw.text),
+                "title_norm": index_text(raw.title) if raw.title else None,
+                "text_norm": index_text(raw.text),
                 "language": raw.language,
                 "content_hash": content_hash(raw.text, raw.title),
                 "reply_to": raw.reply_to,
@@ -452,6 +459,19 @@ class SqlStore:
             statement = statement.limit(limit)
         with self._read() as connection:
             return list(connection.execute(statement).scalars())
+
+    def set_languages(self, languages: Mapping[int, str]) -> None:
+        """Record detected document languages (what search filters and `status` group by), in one transaction."""
+        by_language: dict[str, list[int]] = {}
+        for document_id, language in languages.items():
+            by_language.setdefault(language, []).append(document_id)
+        if not by_language:
+            return
+        with self._write() as connection:
+            for language, document_ids in by_language.items():
+                for chunk_start in range(0, len(document_ids), 500):
+                    chunk = document_ids[chunk_start:chunk_start + 500]
+                    connection.execute(update(documents).where(documents.c.id.in_(chunk)).values(language=language))
 
     def _layer_rows(self, table, document_id: int, layers: Iterable[str] | None):  # noqa: ANN001, ANN202
         statement = select(table).where(table.c.document_id == document_id)

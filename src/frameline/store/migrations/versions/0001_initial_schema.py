@@ -178,7 +178,7 @@ def downgrade() -> None:
 
 
 # Search matches the Arabic- and case-normalised columns (title_norm, text_norm),
-# which the application fills with frameline.text.normalize.normalize_text.
+# which the application fills with frameline.store.fulltext.index_text (normalised words, space-separated).
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE documents_fts USING fts5(
         title_norm, text_norm, content='documents', content_rowid='id',
@@ -198,10 +198,13 @@ SQLITE_FTS = [
         VALUES (new.id, new.title_norm, new.text_norm);
     END""",
 ]
+# A tsvector holds at most 1 MB, so PostgreSQL indexes the first POSTGRES_INDEXED_CHARS
+# characters of a document; longer documents (whole books) are searchable in that prefix.
+POSTGRES_INDEXED_CHARS = 200_000
 POSTGRES_FTS = [
-    """ALTER TABLE documents ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', coalesce(title_norm, '')), 'A')
-        || setweight(to_tsvector('simple', text_norm), 'B')) STORED""",
+    f"""ALTER TABLE documents ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', left(coalesce(title_norm, ''), 10000)), 'A')
+        || setweight(to_tsvector('simple', left(text_norm, {POSTGRES_INDEXED_CHARS})), 'B')) STORED""",
     "CREATE INDEX ix_documents_search_vector ON documents USING GIN (search_vector)",
 ]
 

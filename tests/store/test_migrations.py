@@ -1,0 +1,46 @@
+"""Opening a database brings it to the newest schema, once."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect
+
+from frameline.store import SearchQuery, SqlStore, migrate, open_store
+
+from .corpus import store_texts
+
+TABLES = {"sources", "source_groups", "documents", "spans", "doc_labels", "analysis_state", "imports", "audit_log"}
+
+
+def test_a_fresh_database_is_migrated_to_the_newest_revision(store_url):
+    store = open_store(store_url)
+    try:
+        assert migrate.current_revision(store.engine) == migrate.head_revision() is not None
+        assert TABLES <= set(inspect(store.engine).get_table_names())
+    finally:
+        store.close()
+
+
+def test_reopening_a_migrated_database_does_not_run_migrations_again(store_url, monkeypatch):
+    open_store(store_url).close()
+
+    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("migrations ran again on an up-to-date database")
+
+    monkeypatch.setattr(migrate, "upgrade", refuse)
+    reopened = SqlStore(store_url)
+    reopened.close()
+
+
+def test_documents_and_the_search_index_survive_reopening(store_url):
+    first = open_store(store_url)
+    store_texts(first, "الدولة الإسلامية في الموصل", "Mosul")
+    first.close()
+
+    reopened = open_store(store_url)
+    try:
+        assert reopened.count_documents() == 2
+        assert [hit.document.text for hit in reopened.search(SearchQuery("الموصل")).hits] == ["الدولة الإسلامية في الموصل"]
+        store_texts(reopened, "الموصل بعد التحرير")
+        assert reopened.search(SearchQuery("الموصل")).total == 2
+    finally:
+        reopened.close()
