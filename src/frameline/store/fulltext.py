@@ -11,19 +11,8 @@ from sqlalchemy import ColumnElement, cast, column, func, literal, literal_colum
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.sql import Select
 
-from frameline.store.query import _WORD_CHARS, ParsedQuery, Term
+from frameline.store.query import ParsedQuery, Term
 from frameline.store.schema import documents
-from frameline.text.normalize import normalize_text
-
-
-def index_text(text: str) -> str:
-    """What the index columns (title_norm, text_norm) hold: the normalised words, one space apart.
-
-    Query terms are split into words the same way (`parse_query`), so both backends
-    see the same tokens.  PostgreSQL's parser would otherwise keep `example.org`,
-    `u.s.` or `2.5` as single tokens that a query split into words never matches.
-    """
-    return " ".join(_WORD_CHARS.findall(normalize_text(text)))
 
 
 class Fts5Search:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from frameline.text.normalize import normalize_text
+from frameline.text.search_words import search_words
 
 
 class QuerySyntaxError(ValueError):
@@ -46,7 +47,6 @@ class ParsedQuery:
 
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"(\*?)|(\S+)')
-_WORD_CHARS = re.compile(r"[^\W_]+")  # letters and digits; "_" splits words as in both full-text parsers
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -66,13 +66,13 @@ def parse_query(text: str) -> ParsedQuery:
             prefix = raw.endswith("*") and len(raw) > 1
             raw = raw.rstrip("*")
             normalised = normalize_text(raw)
-            words = _WORD_CHARS.findall(normalised)
+            words = search_words(normalised)
             if not words:
                 continue  # punctuation alone, e.g. a stray dash
             term = Term(" ".join(words), phrase=len(words) > 1, prefix=prefix and len(words) == 1)
         else:
             negated = match.group(1) == "-"
-            words = _WORD_CHARS.findall(normalize_text(match.group(2)))
+            words = search_words(normalize_text(match.group(2)))
             if not words:
                 continue
             term = Term(" ".join(words), phrase=True, prefix=bool(match.group(3)) and len(words) == 1)

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Select
 from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
-from frameline.store.fulltext import index_text, search_backend
+from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
 from frameline.store.schema import (
     analysis_state,
@@ -37,6 +37,7 @@ from frameline.store.schema import (
     sources,
     spans,
 )
+from frameline.text.search_words import index_text
 from frameline.text.snippets import make_snippet
 
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from frameline.text.normalize import normalize_with_offsets
+from frameline.text.search_words import article_pattern
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Fragment:
 def _term_pattern(terms: list[tuple[str, bool]]) -> re.Pattern[str] | None:
     parts = []
     for text, prefix in terms:
-        words = [re.escape(word) for word in text.split()]
+        words = [article_pattern(word) for word in text.split()]
         if not words:
             continue
         body = r"\W+".join(words)

@@ -178,7 +178,7 @@ def downgrade() -> None:
 
 
 # Search matches the Arabic- and case-normalised columns (title_norm, text_norm),
-# which the application fills with frameline.store.fulltext.index_text (normalised words, space-separated).
+# which the application fills with frameline.text.search_words.index_text (normalised search words, space-separated).
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE documents_fts USING fts5(
         title_norm, text_norm, content='documents', content_rowid='id',
