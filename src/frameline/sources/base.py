@@ -19,6 +19,8 @@ from frameline.records import RawDocument
 
 EARLIEST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
+EXCERPT_CHARS = 200  # enough to recognise a rejected record, never the record itself
+LINK_LAYER = "link"  # the span layer every importer writes the links, mentions and hashtags it finds to
 
 
 class ImportRejected(Exception):
@@ -28,7 +30,7 @@ class ImportRejected(Exception):
         self.path = str(path)
         self.location = location
         self.reason = reason
-        self.excerpt = excerpt
+        self.excerpt = excerpt[:EXCERPT_CHARS] if excerpt is not None else None
         where = f"{self.path}, {location}" if location else self.path
         super().__init__(f"{where}: {reason}")
 

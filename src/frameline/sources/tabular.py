@@ -3,184 +3,36 @@
 Researchers mostly receive tweets as somebody else's spreadsheet (Kaggle
 releases, scraper output, API dumps), each with its own column names.  A
 mapping (`--map text=tweets,author=username,published=time`) says which column
-holds which of our fields; a preset (a YAML file in `presets/`) is a mapping
-plus what is known about a published layout: its date format, its time zone
-assumption, which columns are account metadata.  With neither, the header is
-matched against the presets, and what was chosen is recorded on the Source.
+holds which of our fields; a preset (column_presets.py) is a mapping plus what
+is known about a published layout: its date format, its time zone assumption,
+which columns are account metadata.  With neither, the header is matched
+against the presets, and what was chosen is recorded on the Source.
 
-Files are read as streams, row by row, whatever their size.  A file that is not
-valid UTF-8 is decoded with the encoding charset-normalizer detects (Arabic
-exports saved from Excel are usually Windows-1256), and the encoding used is
-recorded, because a wrong guess is otherwise invisible.
+Files are read as streams, row by row, whatever their size, in the encoding
+text_decoding.py chooses (Arabic exports saved from Excel are usually
+Windows-1256); the encoding used is recorded on the Source as well.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-from charset_normalizer import from_bytes
-
 from frameline.records import RawDocument, SourceRef, SpanDraft
 from frameline.sources.base import Importer, ImportRejected, require_file
+from frameline.sources.column_presets import FIELDS, Preset, choose_preset
+from frameline.sources.column_presets import available_presets as available_presets  # listed from here by callers
 from frameline.sources.dates import DateUnreadable, UnknownTimeZone, parse_date, time_zone
-from frameline.sources.x_archive import Entity, TweetText, place_entities, tweet_language
+from frameline.sources.text_decoding import Decoding, bounded_lines, choose_decoding, open_text
+from frameline.sources.tweet_entities import TweetText, place_entities, tweet_language, tweet_url, v2_entities
 
-FIELDS = ("text", "native_id", "author", "author_id", "published", "title", "url", "language", "reply_to",
-          "forwarded_from", "source")
 MAX_FIELD_CHARS = 10 * 1024 * 1024  # one tweet or post, however padded, is far below this
-ENCODING_SAMPLE_BYTES = 4 * 1024 * 1024
-VALIDATION_CHUNK_BYTES = 1024 * 1024
 JSONL_PEEK_LINES = 1000  # user mappings are checked against the keys of this many leading records
-EXCERPT_CHARS = 200
-
-
-# -- presets ---------------------------------------------------------------------------------
-
-
-class UnknownPreset(KeyError):
-    def __str__(self) -> str:
-        return f"no preset named {self.args[0]!r}; available: {', '.join(sorted(available_presets()))}"
-
-
-class PresetInvalid(ValueError):
-    """A preset file that does not say what a preset must (a packaging bug, not a user error)."""
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A known published layout: where our fields are, and what the data leaves unsaid."""
-
-    name: str
-    description: str
-    format: str  # "csv" or "jsonl"
-    mapping: dict[str, str]
-    source_kind: str | None = None
-    layout: str | None = None  # a reshaping step for nested records, e.g. "twitter-v2"
-    detect: tuple[frozenset[str], ...] = ()
-    metadata_keys: tuple[str, ...] | None = None  # None: every unmapped column
-    date_formats: tuple[str, ...] = ()
-    timezone: str | None = None
-    assumption: str | None = None
-
-    @classmethod
-    def from_yaml(cls, text: str, origin: str) -> Preset:
-        data = yaml.safe_load(text) or {}
-        try:
-            dates = data.get("dates") or {}
-            preset = cls(
-                name=data["name"], description=data.get("description", ""), format=data["format"],
-                mapping={str(k): str(v) for k, v in data["mapping"].items()}, source_kind=data.get("source_kind"),
-                layout=data.get("layout"), detect=tuple(frozenset(keys) for keys in data.get("detect") or ()),
-                metadata_keys=tuple(data["metadata"]) if "metadata" in data else None,
-                date_formats=tuple(dates.get("formats") or ()), timezone=dates.get("timezone"),
-                assumption=dates.get("assumption"),
-            )
-        except (KeyError, TypeError, AttributeError) as error:
-            raise PresetInvalid(f"preset {origin} lacks or misshapes {error}") from error
-        problems = [f"unknown field {key!r}" for key in preset.mapping if key not in FIELDS]
-        problems += [] if preset.format in ("csv", "jsonl") else [f"format {preset.format!r}"]
-        problems += [] if preset.layout in (None, *LAYOUTS) else [f"layout {preset.layout!r}"]
-        problems += [] if "text" in preset.mapping else ["no text mapping"]
-        if problems:
-            raise PresetInvalid(f"preset {origin}: {', '.join(problems)}")
-        return preset
-
-    def matches(self, columns: Iterable[str], exact: bool) -> bool:
-        found = set(columns)
-        return any((keys == found) if exact else (keys <= found) for keys in self.detect)
-
-
-@cache
-def available_presets() -> dict[str, Preset]:
-    presets = {}
-    for entry in files("frameline.sources").joinpath("presets").iterdir():
-        if entry.name.endswith(".yaml"):
-            preset = Preset.from_yaml(entry.read_text(encoding="utf-8"), entry.name)
-            presets[preset.name] = preset
-    return presets
-
-
-def load_preset(name: str) -> Preset:
-    presets = available_presets()
-    if name not in presets:
-        raise UnknownPreset(name)
-    return presets[name]
-
-
-def detect_preset(format: str, columns: Iterable[str]) -> Preset | None:
-    """The preset whose signature the header (CSV: exactly) or first record (JSONL: at least) has."""
-    columns = list(columns)
-    for preset in available_presets().values():
-        if preset.format == format and preset.matches(columns, exact=format == "csv"):
-            return preset
-    return None
-
-
-# -- decoding --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decoding:
-    codec: str
-    label: str  # what we record: "utf-8", "utf-8 with BOM", "cp1256 (detected)", ...
-    errors: str = "strict"
-
-
-def choose_decoding(path: Path, given: str | None) -> Decoding:
-    """UTF-8 (BOM or not) when the whole file is valid UTF-8, else what charset-normalizer detects."""
-    try:
-        return _choose_decoding(path, given)
-    except OSError as error:
-        raise ImportRejected(path, None, f"unreadable: {error}") from error
-
-
-def _choose_decoding(path: Path, given: str | None) -> Decoding:
-    with path.open("rb") as handle:
-        has_bom = handle.read(3) == codecs.BOM_UTF8
-    if given:
-        try:
-            codec = codecs.lookup(given).name
-        except LookupError as error:
-            raise ImportRejected(path, None, f"unknown encoding {given!r}") from error
-        if codec == "utf-8":
-            return Decoding("utf-8-sig", "utf-8 with BOM" if has_bom else "utf-8")
-        return Decoding(codec, codec)
-    if _is_utf8(path):
-        return Decoding("utf-8-sig", "utf-8 with BOM" if has_bom else "utf-8")
-    with path.open("rb") as handle:
-        guess = from_bytes(handle.read(ENCODING_SAMPLE_BYTES)).best()
-    if guess is None:
-        raise ImportRejected(path, None, "not UTF-8 and its encoding could not be told; give --encoding")
-    return Decoding(guess.encoding, f"{guess.encoding} (detected)", errors="replace")
-
-
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
-        try:
-            while chunk := handle.read(VALIDATION_CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def open_text(path: Path, decoding: Decoding, newline: str) -> IO[str]:
-    try:
-        return path.open(encoding=decoding.codec, errors=decoding.errors, newline=newline)
-    except OSError as error:
-        raise ImportRejected(path, None, f"unreadable: {error}") from error
 
 
 # -- from a record to a RawDocument ------------------------------------------------------------
@@ -219,20 +71,6 @@ class Plan:
         if "published" in self.mapping:
             metadata["assumptions"] = [self.assumption]
         return metadata
-
-
-def choose_preset(importer: Importer, path: Path, format: str, columns: list[str]) -> tuple[Preset | None, bool]:
-    """The preset the user named, else (when no mapping is given either) one the columns match."""
-    options = importer.options
-    try:
-        if options.preset:
-            return load_preset(options.preset), False
-    except UnknownPreset as error:
-        raise ImportRejected(path, None, str(error)) from error
-    if options.mapping:
-        return None, False
-    preset = detect_preset(format, columns)
-    return preset, preset is not None
 
 
 def make_plan(
@@ -350,8 +188,7 @@ class RecordMapper:
 
 
 def _excerpt(raw: Any) -> str:
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    return text[:EXCERPT_CHARS]
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
 
 
 # -- layouts: reshaping nested records before mapping -----------------------------------------
@@ -381,33 +218,22 @@ def _flatten_v2_tweet(tweet: dict[str, Any], users: Mapping[str, Any], location:
         values.setdefault(kind, reference.get("id"))
     values["lang"] = tweet_language(tweet.get("lang"))
     if tweet.get("id"):
-        values["url"] = f"https://x.com/{(author or {}).get('username') or 'i'}/status/{tweet['id']}"
+        values["url"] = tweet_url((author or {}).get("username") or "i", tweet["id"])
     note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), dict) else {}
     escaped = note.get("text") or tweet.get("text")
     if not isinstance(escaped, str):
         return FlatRecord(values, tweet, location)
     text = TweetText.unescape(escaped)
     values["text"] = text.text
-    spans, _ = place_entities(text, _v2_entities(note.get("entities") if note.get("text") else tweet.get("entities")))
+    spans, _ = place_entities(text, v2_entities(note.get("entities") if note.get("text") else tweet.get("entities")))
     return FlatRecord(values, tweet, location, spans, "text")
-
-
-def _v2_entities(entities: Any) -> list[Entity]:
-    entities = entities if isinstance(entities, dict) else {}
-    found = [Entity.hashtag(tag.get("tag", ""), tag.get("start"), tag.get("end"))
-             for tag in entities.get("hashtags") or [] if tag.get("tag")]
-    found += [Entity.mention(m.get("username", ""), m.get("start"), m.get("end"), user_id=m.get("id"))
-              for m in entities.get("mentions") or [] if m.get("username")]
-    found += [Entity.url(u.get("url", ""), u.get("start"), u.get("end"), href=u.get("expanded_url"),
-                         display=u.get("display_url")) for u in entities.get("urls") or [] if u.get("url")]
-    return found
 
 
 def _plain_records(value: dict[str, Any], location: str) -> Iterator[FlatRecord]:
     yield FlatRecord(value, value, location)
 
 
-LAYOUTS = {"twitter-v2": twitter_v2_records}
+LAYOUTS = {"twitter-v2": twitter_v2_records}  # keys are column_presets.LAYOUT_NAMES
 
 
 # -- the importers ---------------------------------------------------------------------------
@@ -430,7 +256,7 @@ class CsvDump(Importer):
                 raise ImportRejected(path, None, "empty file (no header line)") from None
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ImportRejected(path, "line 1", f"unreadable header: {error}") from error
-            preset, detected = choose_preset(self, path, "csv", header)
+            preset, detected = choose_preset(self.options, path, "csv", header)
             mapper = RecordMapper(self, path, make_plan(self, path, header, decoding, preset, detected))
             yield from self._rows(reader, header, mapper, path)
 
@@ -454,7 +280,7 @@ class CsvDump(Importer):
                 continue
             if len(row) != len(header):
                 yield ImportRejected(path, location, f"{len(row)} fields where the header has {len(header)}",
-                                     excerpt=",".join(row)[:EXCERPT_CHARS])
+                                     excerpt=",".join(row))
                 continue
             if any(len(value) > MAX_FIELD_CHARS for value in row):
                 yield ImportRejected(path, location, f"a field is longer than {MAX_FIELD_CHARS} characters")
@@ -483,7 +309,7 @@ class JsonlDump(Importer):
             if first is None:
                 yield from peeked
                 return
-            preset, detected = choose_preset(self, path, "jsonl", list(first[0]))
+            preset, detected = choose_preset(self.options, path, "jsonl", list(first[0]))
             layout = LAYOUTS[preset.layout] if preset and preset.layout else _plain_records
             head = list(_records(peeked, layout))
             keys = {key for record in head if isinstance(record, FlatRecord) for key in record.values}
@@ -503,7 +329,7 @@ def _records(items: Iterable[Any], layout: Any) -> Iterator[FlatRecord | ImportR
 
 def _json_objects(stream: IO[str], path: Path) -> Iterator[tuple[dict[str, Any], str] | ImportRejected]:
     """Each line's object with its location; a broken line is a rejection and reading goes on."""
-    for number, line in _bounded_lines(stream, path):
+    for number, line in bounded_lines(stream, path, MAX_FIELD_CHARS):
         location = f"line {number}"
         if line is None:
             yield ImportRejected(path, location, f"line longer than {MAX_FIELD_CHARS} characters")
@@ -514,32 +340,13 @@ def _json_objects(stream: IO[str], path: Path) -> Iterator[tuple[dict[str, Any],
             value = json.loads(line)
         except json.JSONDecodeError as error:
             yield ImportRejected(path, location, f"broken JSON: {error.msg} at column {error.colno}",
-                                 excerpt=line[:EXCERPT_CHARS])
+                                 excerpt=line)
             continue
         if not isinstance(value, dict):
             yield ImportRejected(path, location, f"a JSON {type(value).__name__}, not an object",
-                                 excerpt=line[:EXCERPT_CHARS])
+                                 excerpt=line)
             continue
         yield value, location
-
-
-def _bounded_lines(stream: IO[str], path: Path) -> Iterator[tuple[int, str | None]]:
-    """Lines with their numbers; an over-long line is skipped without holding it (None)."""
-    number = 0
-    while True:
-        try:
-            line = stream.readline(MAX_FIELD_CHARS + 1)
-        except UnicodeDecodeError as error:
-            raise ImportRejected(path, f"line {number + 1}", f"not decodable: {error}") from error
-        if not line:
-            return
-        number += 1
-        if len(line) > MAX_FIELD_CHARS and not line.endswith("\n"):
-            while (rest := stream.readline(MAX_FIELD_CHARS)) and not rest.endswith("\n"):
-                pass
-            yield number, None
-            continue
-        yield number, line
 
 
 def _peek(items: Iterator[Any], count: int) -> list[Any]:

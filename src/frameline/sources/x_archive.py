@@ -5,12 +5,8 @@ The archive's data files are JavaScript, not JSON: `data/tweets.js` begins
 and on.  We skip the assignment and stream the array with ijson, so an archive
 of hundreds of thousands of tweets never sits in memory whole.
 
-X stores `full_text` HTML-escaped (`&amp;`, `&lt;`, `&gt;`) and gives entity
-offsets in code points of that escaped text (checked on a real archive: all
-3,400 entities of ../shared/data/x-archive land exactly there).  We store the
-unescaped text, so offsets are carried across the unescaping, and every span is
-checked against the text it claims to cover; one that does not match is looked
-for nearby rather than stored wrong.
+X stores `full_text` HTML-escaped, with entity offsets into the escaped text;
+tweet_entities.py undoes the escapes and places the entities as link spans.
 
 Long tweets ("note tweets") appear in tweets.js truncated with `…` and a link;
 their whole text lives in `data/note-tweet.js` with no tweet id, so it is
@@ -19,175 +15,26 @@ matched by creation time and text prefix.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
 
-from frameline.records import RawDocument, SourceRef, SpanDraft
+from frameline.records import RawDocument, SourceRef
 from frameline.sources.base import Importer, ImportRejected
 from frameline.sources.dates import DateUnreadable, parse_date
+from frameline.sources.tweet_entities import (
+    Entity, TweetText, archive_entities, as_int, note_entities, place_entities, tweet_language, tweet_url,
+)
 
-LINK_LAYER = "link"
 ASSIGNMENT_SEARCH_BYTES = 4096  # `window.YTD.something.part12 = ` is far shorter
 NOTE_TWEET_CLOCK_SLACK = timedelta(seconds=5)
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-# X's own language codes that name no language, and its legacy ISO 639 codes.
-_NOT_A_LANGUAGE = {"und", "zxx", "art"}
-_LEGACY_LANGUAGE_CODES = {"in": "id", "iw": "he", "ji": "yi"}
-_ESCAPES = re.compile(r"&(amp|lt|gt);")
-_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 _TRAILING_LINK = re.compile(r"\s*(https?://t\.co/\w+\s*)+$")
-
-
-# -- text and entity offsets (shared with the twitter-v2 preset of the tabular importer) ------
-
-
-@dataclass(frozen=True)
-class TweetText:
-    """Tweet text with X's HTML escapes undone, and where each escaped offset went."""
-
-    text: str
-    positions: list[int]
-    """positions[i] is the offset in `text` of offset i in the escaped original (len + 1 entries)."""
-
-    @classmethod
-    def unescape(cls, escaped: str) -> TweetText:
-        """Undo exactly what X escapes; `html.unescape` would also eat `&para` in URLs."""
-        pieces: list[str] = []
-        positions: list[int] = []
-        length = done = 0
-        for match in _ESCAPES.finditer(escaped):
-            plain = escaped[done:match.start()]
-            positions.extend(range(length, length + len(plain)))
-            length += len(plain)
-            positions.extend([length] * (match.end() - match.start()))
-            pieces += [plain, _UNESCAPED[match.group(1)]]
-            length += 1
-            done = match.end()
-        positions.extend(range(length, length + len(escaped) - done + 1))
-        pieces.append(escaped[done:])
-        return cls("".join(pieces), positions)
-
-    def offset(self, escaped_offset: int) -> int:
-        return self.positions[max(0, min(escaped_offset, len(self.positions) - 1))]
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A link, mention or hashtag as X reported it, before it is placed in our text."""
-
-    label: str  # "url", "mention" or "hashtag"
-    name: str  # the t.co link, screen name or tag, without `@` or `#`
-    start: int | None  # X's offsets, into the escaped text
-    end: int | None
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # Archives write offsets as strings, the API as numbers; anything else is ignored.
-        object.__setattr__(self, "start", _index(self.start))
-        object.__setattr__(self, "end", _index(self.end))
-
-    @classmethod
-    def url(cls, short_url: str, start: object, end: object, **attributes: Any) -> Entity:
-        return cls("url", short_url, start, end, {k: v for k, v in attributes.items() if v})
-
-    @classmethod
-    def mention(cls, screen_name: str, start: object, end: object, **attributes: Any) -> Entity:
-        attributes = {"screen_name": screen_name} | {k: v for k, v in attributes.items() if v}
-        return cls("mention", screen_name, start, end, attributes)
-
-    @classmethod
-    def hashtag(cls, tag: str, start: object, end: object) -> Entity:
-        return cls("hashtag", tag, start, end, {"tag": tag})
-
-    @property
-    def pattern(self) -> str:
-        """What the text shows there; full-width sigils count, a longer name does not."""
-        if self.label == "url":
-            return re.escape(self.name)
-        sigils = "[@\uff20]" if self.label == "mention" else "[#\uff03]"
-        return sigils + re.escape(self.name) + r"(?!\w)"
-
-
-def place_entities(text: TweetText, entities: Iterable[Entity]) -> tuple[list[SpanDraft], int]:
-    """Spans for the entities whose text is found; returns them and how many were not found.
-
-    The reported offsets are trusted only when the text there is the entity's
-    own; otherwise the nearest unused occurrence is taken (X's offsets drift in
-    some archive generations and in note tweets).
-    """
-    spans: list[SpanDraft] = []
-    taken: set[tuple[int, int]] = set()
-    unplaced = 0
-    for entity in entities:
-        placed = _place(text, entity, taken)
-        if placed is None:
-            unplaced += 1
-            continue
-        taken.add(placed)
-        spans.append(SpanDraft(placed[0], placed[1], LINK_LAYER, entity.label, attributes=dict(entity.attributes)))
-    return sorted(spans, key=lambda span: (span.start, span.end)), unplaced
-
-
-def _place(text: TweetText, entity: Entity, taken: set[tuple[int, int]]) -> tuple[int, int] | None:
-    expected = None
-    if entity.start is not None and entity.end is not None:
-        expected = (text.offset(entity.start), text.offset(entity.end))
-        if expected not in taken and re.fullmatch(entity.pattern, text.text[expected[0]:expected[1]], re.IGNORECASE):
-            return expected
-    anchor = expected[0] if expected else 0
-    candidates = [
-        (match.start(), match.end())
-        for match in re.finditer(entity.pattern, text.text, re.IGNORECASE)
-        if (match.start(), match.end()) not in taken
-    ]
-    return min(candidates, key=lambda span: abs(span[0] - anchor), default=None)
-
-
-def _index(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def archive_entities(tweet: dict[str, Any]) -> list[Entity]:
-    """Entities of an archive (API v1.1 shaped) tweet; media links count as urls."""
-    entities = tweet.get("entities") or {}
-    found: list[Entity] = []
-    for tag in entities.get("hashtags") or []:
-        start, end = _indices(tag)
-        found.append(Entity.hashtag(tag.get("text", ""), start, end))
-    for mention in entities.get("user_mentions") or []:
-        start, end = _indices(mention)
-        found.append(Entity.mention(mention.get("screen_name", ""), start, end, user_id=mention.get("id_str")))
-    media = {m.get("url"): m for m in (tweet.get("extended_entities") or {}).get("media") or []}
-    media.update({m.get("url"): m for m in entities.get("media") or [] if m.get("url") not in media})
-    for link in list(entities.get("urls") or []) + list(media.values()):
-        start, end = _indices(link)
-        found.append(Entity.url(
-            link.get("url", ""), start, end, href=link.get("expanded_url"), display=link.get("display_url"),
-            media_type=link.get("type"), media_url=link.get("media_url_https"),
-        ))
-    return [entity for entity in found if entity.name]
-
-
-def _indices(entity: dict[str, Any]) -> tuple[Any, Any]:
-    indices = entity.get("indices") or [None, None]
-    return indices[0], indices[-1]
-
-
-def tweet_language(code: str | None) -> str | None:
-    """X's `lang` as a language code, or None for its `und`, `zxx` and `q…` pseudo-codes."""
-    if not code or code in _NOT_A_LANGUAGE or (len(code) == 3 and code.startswith("q")):
-        return None
-    return _LEGACY_LANGUAGE_CODES.get(code, code)
 
 
 # -- archive files ---------------------------------------------------------------------------
@@ -202,7 +49,7 @@ def read_ytd(path: Path, prefix: str = "item") -> Iterator[Any]:
 
 def _skip_assignment(handle: BinaryIO, path: Path) -> None:
     head = handle.read(ASSIGNMENT_SEARCH_BYTES)
-    start = len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     if head[start:].lstrip()[:1] in (b"[", b"{"):
         handle.seek(start)
         return
@@ -329,14 +176,8 @@ def _note(item: Any) -> NoteTweet | None:
         created_at = parse_date(note.get("createdAt")).moment
     except DateUnreadable:
         created_at = None
-    entities = [Entity.hashtag(tag.get("text", ""), tag.get("fromIndex"), tag.get("toIndex"))
-                for tag in core.get("hashtags") or []]
-    entities += [Entity.mention(m.get("screenName", ""), m.get("fromIndex"), m.get("toIndex"))
-                 for m in core.get("mentions") or []]
-    entities += [Entity.url(u.get("shortUrl", ""), u.get("fromIndex"), u.get("toIndex"),
-                            href=u.get("expandedUrl"), display=u.get("displayUrl")) for u in core.get("urls") or []]
-    entities = [entity for entity in entities if entity.name]
-    return NoteTweet(str(note.get("noteTweetId") or ""), created_at, TweetText.unescape(core["text"]), entities)
+    return NoteTweet(str(note.get("noteTweetId") or ""), created_at, TweetText.unescape(core["text"]),
+                     note_entities(core))
 
 
 # -- the importer ----------------------------------------------------------------------------
@@ -372,7 +213,7 @@ class XArchive(Importer):
         tweet = item.get("tweet", item) if isinstance(item, dict) else None
         location = f"item {index}"
         if not isinstance(tweet, dict):
-            return ImportRejected(path, location, "not a tweet object", excerpt=repr(item)[:200])
+            return ImportRejected(path, location, "not a tweet object", excerpt=repr(item))
         tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
         if not tweet_id:
             return ImportRejected(path, location, "tweet has no id_str")
@@ -396,7 +237,7 @@ class XArchive(Importer):
             metadata["unplaced_entities"] = unplaced
         return RawDocument(
             source=source, text=text.text, native_id=tweet_id,
-            url=f"https://x.com/{account.username}/status/{tweet_id}",
+            url=tweet_url(account.username, tweet_id),
             author=account.username, author_id=account.account_id, published_at=published,
             language=tweet_language(tweet.get("lang")), reply_to=tweet.get("in_reply_to_status_id_str") or None,
             forwarded_from=_retweeted_account(shown.text), metadata=metadata, spans=spans, raw=tweet,
@@ -413,7 +254,7 @@ def _retweeted_account(text: str) -> str | None:
 def _tweet_metadata(tweet: dict[str, Any]) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     for key in ("retweet_count", "favorite_count"):
-        if (count := _index(tweet.get(key))) is not None:
+        if (count := as_int(tweet.get(key))) is not None:
             metadata[key] = count
     for key in ("in_reply_to_screen_name", "in_reply_to_user_id_str", "lang", "possibly_sensitive"):
         if tweet.get(key) not in (None, ""):
