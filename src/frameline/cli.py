@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from frameline import pipeline
 from frameline.records import utc
 from frameline.reports.exports import FORMATS, ExportError, export_documents
 from frameline.sources import BrokenImporter, UnknownImporter, available_importers
@@ -271,6 +272,50 @@ def export(
                 {"format": format, "documents": count, "groups": source_group})
     if out is not None:
         console.print(f"Wrote {count:,} documents to {escape(str(out))}")
+
+
+@app.command()
+def analyze(
+    only: Annotated[list[str], typer.Option("--only", help="Run this analyser (and what it requires) only; repeatable.")] = [],  # noqa: B006
+    since: Annotated[Optional[str], typer.Option(help="Only documents published from this date, e.g. 2017-06-15.")] = None,
+    cluster: Annotated[Optional[str], typer.Option(help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: this machine's cores).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Documents per batch (each batch is stored as it finishes).")] = 500,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Run the analysers over every document not yet analysed at their current version and codebook; resumable."""
+    found, store = _open(workspace, database_url)
+    with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,} documents"), TimeElapsedColumn(), console=errors,
+                  transient=True, disable=not errors.is_terminal) as progress:
+        tasks: dict[str, int] = {}
+
+        def advance(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"Analysing: {name}", total=total)
+            progress.update(tasks[name], completed=done)
+
+        try:
+            report = pipeline.analyze(store, found, only=only or None, since=_date(since, "--since"), cluster=cluster,
+                                      batch_size=batch_size, progress=advance)
+        except (pipeline.PipelineError, pipeline.UnknownComponent, pipeline.ClusterUnavailable) as error:
+            errors.print(f"[red]error:[/] {escape(str(error))}")
+            raise typer.Exit(1)
+    store.audit("cli", "analyze", None, {"only": only, "since": since, "cluster": cluster, "documents": report.documents})
+    for name, problem in report.broken.items():
+        errors.print(f"[yellow]warning:[/] skipped {escape(name)}: {escape(problem)}")
+    if json_:
+        print(json.dumps([{"analyser": r.name, "version": r.version, "config_version": r.config_version,
+                           "documents": r.documents, "seconds": round(r.seconds, 3),
+                           "docs_per_second": round(r.docs_per_second, 1), "where": r.where}
+                          for r in report.analysers], indent=1))
+        return
+    table = Table("analyser", "version", "documents", "seconds", "docs/s", "ran")
+    for r in report.analysers:
+        table.add_row(r.name, r.version, f"{r.documents:,}", f"{r.seconds:.1f}",
+                      f"{r.docs_per_second:,.0f}" if r.documents else "", r.where if r.documents else "up to date")
+    console.print(table)
 
 
 @app.command()

