@@ -2,8 +2,8 @@
 
 Until the bundled demo corpus and the web UI land, the demo imports the small
 Telegram export the tests use plus, when ../shared/data sits beside the
-checkout, the real openly licensed samples there; then it prints the
-workspace status and a few searches in English and Arabic.  A second run
+checkout, the real openly licensed samples there; runs the analysis; then it
+prints the workspace status and a few searches in English and Arabic.  A second run
 reuses the workspace and starts in seconds.  It never fails on missing data:
 it says what it skipped.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from frameline.pipeline import analyze
 from frameline.sources import BrokenImporter, UnknownImporter, get_importer
 from frameline.sources.base import ImportOptions, ImportRejected
 from frameline.sources.runner import run_import
@@ -51,6 +52,11 @@ def _imports(data: Path, fixture: Path) -> list[tuple[str, list[Path], ImportOpt
     return plan
 
 
+def _top(counts: dict[str, int], n: int = 8) -> str:
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {count:,}" for name, count in ranked[:n]) + (" …" if len(ranked) > n else "")
+
+
 def build(workspace_path: Path, data: Path) -> None:
     fresh = not (workspace_path / "frameline.yaml").exists()
     workspace = init_workspace(workspace_path)
@@ -73,9 +79,13 @@ def build(workspace_path: Path, data: Path) -> None:
             console.print(f"[yellow]note[/]: {escape(str(data))} not found; the demo shows the built-in fixture only")
     else:
         console.print(f"Reusing the demo workspace at {escape(str(workspace_path.resolve()))}")
+    run = analyze(store, workspace)  # only what is missing or stale: nothing on a second run
+    for analysed in run.analysers:
+        console.print(f"analysed with {analysed.name}: {analysed.documents:,} documents in {analysed.seconds:.1f} s")
     summary = store.status()
     console.print(f"[bold]{summary['documents']:,} documents[/] in {len(summary['sources']):,} sources; "
-                  f"groups: {escape(json.dumps(summary['groups'], ensure_ascii=False))}")
+                  f"groups: {escape(json.dumps(summary['groups'], ensure_ascii=False))}; "
+                  f"top languages: {escape(_top(summary['languages']))}")
     for query in DEMO_QUERIES:
         results = store.search(SearchQuery(query, limit=3))
         console.rule(f"search: {escape(query)} · {results.total:,}{'+' if results.total_is_lower_bound else ''} hits")
