@@ -32,10 +32,12 @@ def test_analyze_reports_per_analyser_then_has_nothing_left_to_do(tmp_path: Path
 
     again = frameline("analyze", "--workspace", str(workspace.path), "--json")
     assert again.returncode == 0, again.stderr
-    assert [(row["analyser"], row["documents"]) for row in json.loads(again.stdout)] == [("language", 0)]
+    second_run = {row["analyser"]: row["documents"] for row in json.loads(again.stdout)}
+    assert "language" in second_run and set(second_run.values()) == {0}
 
     status = json.loads(frameline("status", "--workspace", str(workspace.path), "--json").stdout)
     assert status["languages"] == {"ar": 1, "en": 1}
 
     unknown = frameline("analyze", "--only", "frames", "--workspace", str(workspace.path))
-    assert unknown.returncode == 1 and "no analyser named 'frames'; available: language" in unknown.stderr
+    assert unknown.returncode == 1, unknown.stderr
+    assert re.search(r"no analyser named 'frames'; available: .*\blanguage\b", unknown.stderr), unknown.stderr

@@ -46,7 +46,7 @@ def test_a_broken_plugin_is_reported_by_name_and_the_others_still_load(plugins):
     assert "shouting" in available_analysers() and "broken" not in available_analysers()
     with pytest.raises(BrokenComponent, match=r"the analyser 'broken' \(broken_plugin:Broken\) cannot be loaded"):
         get_analyser("broken")
-    with pytest.raises(UnknownComponent, match="no analyser named 'nope'; available: broken, language, shouting"):
+    with pytest.raises(UnknownComponent, match="no analyser named 'nope'; available: broken, .*language, .*shouting"):
         get_analyser("nope")
 
 

@@ -237,6 +237,8 @@ def _run_stage(
     in_flight: dict[Any, list[DocumentInput]] = {}
     failure: tuple[list[int], BaseException] | None = None
     pending = iter(batches)
+    # Corpus-level analysers (duplicates) finish each batch in this process against the whole store.
+    consolidate = getattr(analyser, "consolidate", None)
     try:
         while True:
             while failure is None and len(in_flight) < executor.capacity + 1:
@@ -251,6 +253,8 @@ def _run_stage(
                 inputs = in_flight.pop(future)
                 try:
                     outputs = future.result()
+                    if consolidate is not None:
+                        outputs = consolidate(store, inputs, outputs)
                 except Exception as error:  # an analyser can fail in any way; keep what finished
                     failure = failure or ([document.id for document in inputs], error)
                     continue

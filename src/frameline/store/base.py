@@ -63,6 +63,30 @@ class ImportRecord:
     status: str
 
 
+@dataclass
+class ClusterMember:
+    """One document's place in a re-post cluster (see `frameline.analysis.duplicates`)."""
+
+    document_id: int
+    cluster_id: int
+    similarity: float  # to `matched_document_id`, the member it matched best when it joined
+    method: str  # founder | exact | minhash
+    matched_document_id: int | None = None
+
+
+@dataclass
+class ClusterSummary:
+    """A cluster's spread: how many documents and sources, over what time, and who posted first."""
+
+    id: int
+    size: int
+    sources: int
+    first_document_id: int
+    first_source_id: int | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+
+
 class Store(Protocol):
     url: str
 
@@ -90,6 +114,14 @@ class Store(Protocol):
     def get_layers(self, document_ids: list[int]) -> dict[int, tuple[list[Span], list[DocLabel]]]: ...
     def stale_documents(self, analyser: str, version: str, config_version: str = "", limit: int | None = None, filter: DocumentFilter | None = None) -> list[int]: ...
     def set_languages(self, languages: dict[int, str]) -> None: ...
+
+    # clusters
+    def signatures_after(self, kind: str, after_id: int = 0) -> list[tuple[int, int, bytes]]: ...
+    def cluster_ids(self, document_ids: Iterable[int]) -> dict[int, int]: ...
+    def record_clusters(self, signatures: list[tuple[int, str, bytes]], members: list[ClusterMember], producer: str, version: str, label_outside: Iterable[int] = ()) -> None: ...
+    def get_cluster(self, cluster_id: int) -> ClusterSummary | None: ...
+    def list_clusters(self, min_size: int = 2, limit: int = 100) -> list[ClusterSummary]: ...
+    def cluster_members(self, cluster_id: int) -> list[ClusterMember]: ...
 
     # bookkeeping
     def begin_import(self, importer: str, arguments: dict[str, Any], actor: str | None = None) -> int: ...

@@ -161,3 +161,44 @@ audit_log = Table(
     Column("details", JSON),
     Index("ix_audit_log_at", "at"),
 )
+
+# -- clusters (near-duplicate and re-post groups; migration 0002) ------------------
+# Signatures per document and signature type ("exact", "minhash"), so the duplicates
+# analyser rebuilds its index from the database and adds only rows after the last it saw.
+document_signatures = Table(
+    "document_signatures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    UniqueConstraint("document_id", "kind"),
+    Index("ix_document_signatures_kind", "kind", "id"),
+)
+
+# A cluster's id is the id of the document that founded it (stable, known without a round trip).
+# Documents that match nothing belong to no cluster; sizes start at 2.
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("first_document_id", Id, nullable=False),  # the member published first
+    Column("first_seen_at", DateTime(timezone=True)),
+    Column("last_seen_at", DateTime(timezone=True)),
+    Column("size", Integer, nullable=False, default=0),
+    Column("sources", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_clusters_size", "size"),
+)
+
+cluster_members = Table(
+    "cluster_members",
+    metadata,
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("cluster_id", Id, ForeignKey("clusters.id", ondelete="CASCADE"), nullable=False),
+    Column("similarity", Float, nullable=False),  # to matched_document_id, the member it matched best
+    Column("method", String(16), nullable=False),  # founder | exact | minhash
+    Column("matched_document_id", Id),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cluster_members_cluster", "cluster_id", "document_id"),
+)

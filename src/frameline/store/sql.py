@@ -25,10 +25,14 @@ from sqlalchemy.sql import Select
 from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
+from frameline.store.base import ClusterMember, ClusterSummary
 from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
 from frameline.store.schema import (
     analysis_state,
+    cluster_members,
+    clusters,
+    document_signatures,
     audit_log,
     doc_labels,
     documents,
@@ -603,3 +607,117 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- clusters -------------------------------------------------------------
+    # Near-duplicate signatures, re-post clusters and their members; written by the
+    # duplicates analyser's main-process step (frameline.analysis.duplicates).
+
+    def signatures_after(self, kind: str, after_id: int = 0) -> list[tuple[int, int, bytes]]:
+        """(row id, document id, value) of the stored `kind` signatures with row ids above `after_id`."""
+        statement = (select(document_signatures.c.id, document_signatures.c.document_id, document_signatures.c.value)
+                     .where(document_signatures.c.kind == kind, document_signatures.c.id > after_id)
+                     .order_by(document_signatures.c.id))
+        with self._read() as connection:
+            return [(row.id, row.document_id, bytes(row.value)) for row in connection.execute(statement)]
+
+    def cluster_ids(self, document_ids: Iterable[int]) -> dict[int, int]:
+        """The cluster of each of these documents that belongs to one."""
+        wanted, found = list(document_ids), {}
+        with self._read() as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                found.update(connection.execute(
+                    select(cluster_members.c.document_id, cluster_members.c.cluster_id)
+                    .where(cluster_members.c.document_id.in_(chunk))).all())
+        return found
+
+    def record_clusters(
+        self, signatures: list[tuple[int, str, bytes]], members: list[ClusterMember], producer: str, version: str,
+        label_outside: Iterable[int] = (),
+    ) -> None:
+        """Store signatures and memberships, refresh the touched clusters' spread, in one transaction.
+
+        A member whose cluster does not exist yet founds it (its id is the cluster id).
+        `label_outside` are members not in the batch being stored (earlier documents that a
+        new one joined): their "cluster" labels are written here, under `producer`.
+        """
+        now = _now()
+        by_document = {member.document_id: member for member in members}
+        outside = [document_id for document_id in label_outside if document_id in by_document]
+        with self._write() as connection:
+            signed = sorted({document_id for document_id, _kind, _value in signatures})
+            for start in range(0, len(signed), 500):
+                connection.execute(delete(document_signatures).where(
+                    document_signatures.c.document_id.in_(signed[start:start + 500])))
+            if signatures:
+                connection.execute(document_signatures.insert(), [
+                    {"document_id": document_id, "kind": kind, "value": value}
+                    for document_id, kind, value in signatures])
+            if not members:
+                return
+            touched = sorted({member.cluster_id for member in members})
+            existing = set(connection.execute(select(clusters.c.id).where(clusters.c.id.in_(touched))).scalars())
+            new = [cluster_id for cluster_id in touched if cluster_id not in existing]
+            if new:
+                connection.execute(clusters.insert(), [
+                    {"id": cluster_id, "first_document_id": cluster_id, "size": 0, "sources": 0, "created_at": now}
+                    for cluster_id in new])
+            joined = sorted(by_document)
+            for start in range(0, len(joined), 500):
+                connection.execute(delete(cluster_members).where(
+                    cluster_members.c.document_id.in_(joined[start:start + 500])))
+            connection.execute(cluster_members.insert(), [
+                {"document_id": m.document_id, "cluster_id": m.cluster_id, "similarity": m.similarity,
+                 "method": m.method, "matched_document_id": m.matched_document_id, "joined_at": now}
+                for m in members])
+            for cluster_id in touched:
+                self._refresh_cluster(connection, cluster_id)
+            if outside:
+                connection.execute(delete(doc_labels).where(
+                    doc_labels.c.document_id.in_(outside), doc_labels.c.producer == producer,
+                    doc_labels.c.layer == "cluster"))
+                connection.execute(doc_labels.insert(), [
+                    {"document_id": document_id, "layer": "cluster", "label": str(by_document[document_id].cluster_id),
+                     "score": by_document[document_id].similarity, "producer": producer, "producer_version": version,
+                     "attributes": {"method": by_document[document_id].method}}
+                    for document_id in outside])
+
+    def _refresh_cluster(self, connection: Connection, cluster_id: int) -> None:
+        seen = func.coalesce(documents.c.published_at, documents.c.collected_at, type_=documents.c.collected_at.type)
+        joined = select(documents.c.id, documents.c.source_id, seen.label("seen")).join(
+            cluster_members, cluster_members.c.document_id == documents.c.id
+        ).where(cluster_members.c.cluster_id == cluster_id)
+        rows = connection.execute(joined).all()
+        if not rows:
+            return
+        first = min(rows, key=lambda row: (utc(row.seen), row.id))
+        connection.execute(update(clusters).where(clusters.c.id == cluster_id).values(
+            size=len(rows), sources=len({row.source_id for row in rows}), first_document_id=first.id,
+            first_seen_at=first.seen, last_seen_at=max(utc(row.seen) for row in rows)))
+
+    def _cluster_summaries(self, condition, limit: int | None = None) -> list[ClusterSummary]:  # noqa: ANN001
+        statement = (select(clusters, documents.c.source_id)
+                     .join(documents, documents.c.id == clusters.c.first_document_id, isouter=True)
+                     .where(condition).order_by(clusters.c.size.desc(), clusters.c.id))
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._read() as connection:
+            return [ClusterSummary(id=row.id, size=row.size, sources=row.sources,
+                                   first_document_id=row.first_document_id, first_source_id=row.source_id,
+                                   first_seen_at=_aware(row.first_seen_at), last_seen_at=_aware(row.last_seen_at))
+                    for row in connection.execute(statement)]
+
+    def get_cluster(self, cluster_id: int) -> ClusterSummary | None:
+        found = self._cluster_summaries(clusters.c.id == cluster_id)
+        return found[0] if found else None
+
+    def list_clusters(self, min_size: int = 2, limit: int = 100) -> list[ClusterSummary]:
+        """The largest clusters first (re-post campaigns), with their spread."""
+        return self._cluster_summaries(clusters.c.size >= min_size, limit)
+
+    def cluster_members(self, cluster_id: int) -> list[ClusterMember]:
+        statement = select(cluster_members).where(cluster_members.c.cluster_id == cluster_id).order_by(
+            cluster_members.c.document_id)
+        with self._read() as connection:
+            return [ClusterMember(row.document_id, row.cluster_id, row.similarity, row.method,
+                                  row.matched_document_id) for row in connection.execute(statement)]

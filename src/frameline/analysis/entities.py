@@ -1,0 +1,204 @@
+"""Who, where and when a document mentions: the watchlist, unknown English names, and dates.
+
+Writes, in layer "entity":
+
+- a Span per watchlist mention: label = the entity type (person, group, place,
+  media-outlet, ...), score 1.0, attributes {entity_id, name (canonical),
+  matched (the alias), method: "watchlist"} (see `watchlist`);
+- a Span per capitalised multi-word English name the watchlist does not know
+  ("Counter Terrorism Service", "Prime Minister Haider al-Abadi"): label
+  "name", or "person"/"place"/"organisation" when a clear cue says so
+  ("Gen.", "Sheikh", "province of", "... Ministry"); method "pattern" and a
+  lower score.  Sentence-initial single words and all-capitals lines are
+  skipped: they are emphasis, not names;
+- a Span per date (see `dates`): label "date", attributes {value, resolution};
+- a DocLabel per distinct watchlist entity: label = entity id, score = its
+  number of mentions, so search can filter documents by entity.
+
+The watchlist is configuration (workspace `watchlists/*.yaml`), hashed into
+`config_version()`; the automaton is built per process by `setup()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
+from frameline.analysis.dates import ENGLISH_MONTHS, ENGLISH_WEEKDAYS, find_dates
+from frameline.analysis.watchlist import Watchlist, WatchlistMatcher, is_shouting
+from frameline.records import SpanDraft
+
+if TYPE_CHECKING:
+    from frameline.workspace import Workspace
+
+LAYER = "entity"
+WATCHLIST_SCORE = 1.0
+PATTERN_SCORE = 0.5  # a capitalised run with no cue: probably a name, type unknown
+CUED_PATTERN_SCORE = 0.7  # ... with a title or a place/organisation word to go by
+
+# A name word: Capitalised, possibly with an Arabic article or apostrophe inside (al-Abadi, Hay'at, McGurk).
+_WORD = r"(?:(?:[Aa][lnsdrz]|[Ee]l|[Aa]sh)[-\u2010])?[A-Z][a-z]+(?:['\u2019\-][A-Za-z]+)*|[A-Z]{2,}(?![a-z])"
+_JOINER = r"(?:of(?: the)?|bin|ibn|bint|abu|de|da|van|von|al|el|and the)"
+NAME_RUN = re.compile(rf"(?<![\w\-'\u2019])(?:{_WORD})(?:[ \t](?:{_JOINER}[ \t])?(?:{_WORD}))*(?![\w\-])")
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201c\u201d()\[\]\n]\s*$|^\s*$")
+
+PERSON_TITLES = {
+    "mr", "mrs", "ms", "dr", "gen", "general", "lt", "lieutenant", "col", "colonel", "maj", "major", "capt",
+    "captain", "sheikh", "shaykh", "sheik", "imam", "mullah", "emir", "amir", "president", "minister",
+    "prime", "king", "prince", "sgt", "sergeant", "brig", "brigadier", "commander", "spokesman", "ayatollah",
+    "senator", "sen", "rep", "governor", "gov", "mayor", "caliph", "abu",
+}
+PLACE_BEFORE = ("city of", "province of", "town of", "village of", "governorate of", "district of",
+                "region of", "outskirts of", "neighbourhood of", "neighborhood of")
+PLACE_WORDS = {"province", "governorate", "city", "district", "valley", "river", "mountains", "region"}
+ORGANISATION_WORDS = {
+    "ministry", "forces", "force", "army", "party", "council", "agency", "committee", "brigade", "brigades",
+    "front", "movement", "organization", "organisation", "union", "service", "services", "department",
+    "university", "institute", "company", "group", "coalition", "court", "police", "command", "division",
+    "battalion", "unit", "units", "corps", "network", "foundation", "center", "centre", "office",
+    "commission", "authority", "association", "office", "news", "times", "post",
+}
+# Capitalised words that begin sentences or are dates, not names.
+NOT_NAMES = {
+    "the", "a", "an", "this", "that", "these", "those", "in", "on", "at", "by", "for", "from", "with", "and",
+    "but", "or", "so", "if", "as", "it", "its", "he", "she", "we", "they", "i", "you", "his", "her", "their",
+    "our", "my", "your", "there", "here", "when", "while", "after", "before", "then", "now", "today", "yesterday",
+    "what", "who", "why", "how", "where", "all", "no", "not", "yes", "rt", "via", "according", "however",
+    "also", "more", "many", "some", "one", "two", "dear", "oh", "may", "allah", "o", "last", "next", "every",
+    "ya", "allahu", "akbar", "inshallah", "alhamdulillah", "subhanallah", "mashallah", "breaking", "update",
+    *ENGLISH_MONTHS, *ENGLISH_WEEKDAYS,
+}
+
+
+class EntityAnalyser(Analyser):
+    """Watchlist entities, unknown English names and dates, with offsets into the original text."""
+
+    name = "entities"
+    version = "1"
+    layers = (LAYER,)
+
+    def __init__(self, watchlist: Watchlist | None = None) -> None:
+        self.watchlist = watchlist or Watchlist.default()
+        self._matcher: WatchlistMatcher | None = None
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace | None) -> EntityAnalyser:
+        return cls(Watchlist.from_workspace(workspace))
+
+    def config_version(self) -> str:
+        return self.watchlist.config_version()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_matcher": None}  # the automaton is rebuilt per process by setup()
+
+    def setup(self) -> None:
+        if self._matcher is None:
+            self._matcher = WatchlistMatcher(self.watchlist)
+
+    def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
+        self.setup()
+        outputs = {}
+        for document in batch:
+            output = self.analyse_document(document)
+            if output.spans or output.labels:
+                outputs[document.id] = output
+        return outputs
+
+    def analyse_document(self, document: DocumentInput) -> AnalysisOutput:
+        self.setup()
+        assert self._matcher is not None
+        text = document.text or ""
+        spans: list[SpanDraft] = []
+        mentions: Counter[str] = Counter()
+        covered: list[tuple[int, int]] = []
+        for match in self._matcher.find(text):
+            entity = match.entity
+            spans.append(SpanDraft(match.start, match.end, LAYER, entity.type, WATCHLIST_SCORE, {
+                "entity_id": entity.id, "name": entity.name, "matched": match.alias.text, "method": "watchlist",
+            }))
+            mentions[entity.id] += 1
+            covered.append((match.start, match.end))
+        dates = find_dates(text, document.published_at)
+        covered += [(mention.start, mention.end) for mention in dates]
+        for mention in dates:
+            attributes: dict[str, Any] = {"resolution": mention.resolution, "method": "pattern"}
+            if mention.value is not None:
+                attributes["value"] = mention.value
+            spans.append(SpanDraft(mention.start, mention.end, LAYER, "date", WATCHLIST_SCORE, attributes))
+        spans += find_names(text, covered)
+        spans.sort(key=lambda span: (span.start, span.end))
+        labels = [LabelDraft(LAYER, entity_id, float(count), {"name": self.watchlist.get(entity_id).name})
+                  for entity_id, count in sorted(mentions.items())]
+        return AnalysisOutput(spans=spans, labels=labels)
+
+
+def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft]:  # type: ignore[assignment]
+    """Capitalised multi-word English names (or cued single ones) that overlap nothing in `covered`."""
+    if not text:
+        return []
+    taken = bytearray(len(text) + 1)
+    for start, end in covered:
+        taken[start:end] = b"\x01" * (end - start)
+    spans: list[SpanDraft] = []
+    shouting: dict[int, bool] = {}
+    for match in NAME_RUN.finditer(text):
+        pieces = [(piece.start(), piece.group()) for piece in re.finditer(r"\S+", match.group())]
+        # Drop leading words that are not names ("The", "In", "Yesterday").
+        while pieces and pieces[0][1].lower().rstrip(".") in NOT_NAMES:
+            pieces = pieces[1:]
+        while pieces and pieces[-1][1].lower() in NOT_NAMES | _JOINERS:
+            pieces = pieces[:-1]
+        words = [word for _, word in pieces]
+        if not pieces:
+            continue
+        start, end = match.start() + pieces[0][0], match.start() + pieces[-1][0] + len(pieces[-1][1])
+        if not words:
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start not in shouting:
+            line_end = text.find("\n", start)
+            shouting[line_start] = is_shouting(text[line_start:line_end if line_end >= 0 else len(text)])
+        if shouting[line_start]:
+            continue
+        title = _title_before(text, start)
+        label, score = _guess_type(text, start, end, words, title)
+        name_words = [word for word in words if word.lower() not in _JOINERS]
+        if all(word.lower().rstrip(".") in PERSON_TITLES for word in name_words):
+            continue  # "Gen." alone: the name follows and is judged on its own
+        if len(name_words) < 2 and label == "name":
+            continue  # a single capitalised word without a cue: sentence start, emphasis, or too vague
+        if all(word.isupper() for word in name_words):
+            continue  # acronyms ("US", "UN") are left to the watchlist; capitals runs are emphasis
+        if any(taken[start:end]):
+            continue
+        spans.append(SpanDraft(start, end, LAYER, label, score, {"method": "pattern"}))
+    return spans
+
+
+_JOINERS = {"of", "the", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "al", "el", "and"}
+
+
+def _title_before(text: str, start: int) -> str:
+    before = text[max(0, start - 20):start].rstrip()
+    word = re.search(r"([A-Za-z]+)\.?$", before)
+    return word.group(1).lower() if word else ""
+
+
+def _guess_type(text: str, start: int, end: int, words: list[str], title: str) -> tuple[str, float]:
+    first = words[0].lower().rstrip(".")
+    if first in PERSON_TITLES or title in PERSON_TITLES:
+        return "person", CUED_PATTERN_SCORE
+    before = text[max(0, start - 25):start].lower().rstrip()
+    if before.endswith(PLACE_BEFORE):
+        return "place", CUED_PATTERN_SCORE
+    after = text[end:end + 15].lower()
+    last = words[-1].lower()
+    if len(words) < 2:
+        return "name", PATTERN_SCORE
+    if last in PLACE_WORDS or re.match(r"\s+(province|governorate)\b", after):
+        return "place", CUED_PATTERN_SCORE
+    if last in ORGANISATION_WORDS:
+        return "organisation", CUED_PATTERN_SCORE
+    return "name", PATTERN_SCORE

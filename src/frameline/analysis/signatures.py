@@ -1,0 +1,207 @@
+"""Near-duplicate signatures: how a text is hashed, compared and indexed, one small class each.
+
+In the manner of python-threatexchange's `SignalType`, a signature type says
+three things and nothing more: how to hash a text (`compute`, pure and cheap
+to pickle, so it runs in worker processes), how to compare two hashes
+(`similarity`), and which in-memory index finds candidates among many
+(`new_index`).  The duplicates analyser and shareable hash lists use only this
+contract, so adding a signature (a perceptual image hash, an embedding) touches
+one class.
+
+Both types here hash the *canonical* text of a post (`canonical_text`): the
+Arabic- and case-normalised words with URLs, @mentions and #hashtags removed,
+and a short leading header or trailing footer line dropped, because re-posters
+change exactly those and nothing that makes two communiques different lives
+there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from collections.abc import Iterable
+from typing import ClassVar, Protocol
+
+from rensa import RMinHash
+
+from frameline.text.normalize import normalize_text
+
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#][^\s#@]+", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+_LINE = re.compile(r"[^\n\r]+")
+HEADER_MAX_CHARS = 80  # a first or last line this short (in canonical characters) is a header/footer ...
+HEADER_MAX_SHARE = 0.3  # ... when it is also at most this share of the whole canonical text
+
+
+def canonical_lines(text: str) -> list[str]:
+    """The non-empty lines of `text` as canonical words (normalised, noise removed, punctuation dropped)."""
+    lines = []
+    for line in _LINE.findall(_NOISE.sub(" ", normalize_text(text))):
+        words = " ".join(_WORD.findall(line))
+        if words:
+            lines.append(words)
+    return lines
+
+
+def canonical_text(text: str) -> str:
+    """What signatures hash: canonical lines without a short header or footer line, one space apart.
+
+    Only posts of three lines or more lose a header or footer, so a two-line
+    post keeps both of its lines; the share limit keeps a long first paragraph.
+    """
+    lines = canonical_lines(text)
+    if len(lines) >= 3:
+        total = sum(len(line) for line in lines)
+
+        def is_frame(line: str) -> bool:
+            return len(line) <= HEADER_MAX_CHARS and len(line) <= HEADER_MAX_SHARE * total
+
+        lines = lines[1 if is_frame(lines[0]) else 0: -1 if is_frame(lines[-1]) else None]
+    return " ".join(lines)
+
+
+class SignatureIndex(Protocol):
+    def add(self, document_id: int, signature: bytes) -> None: ...
+    def query(self, signature: bytes) -> list[tuple[int, float]]:
+        """Indexed documents whose similarity to `signature` reaches the type's threshold, best first."""
+        ...
+    def __len__(self) -> int: ...
+
+
+class SignatureType(Protocol):
+    """A pluggable near-duplicate signature: see the module docstring."""
+
+    name: ClassVar[str]  # stored with every signature row ("exact", "minhash")
+    version: ClassVar[str]
+
+    def compute(self, canonical: str) -> bytes | None: ...
+    def similarity(self, first: bytes, second: bytes) -> float: ...
+    def new_index(self) -> SignatureIndex: ...
+
+
+# -- exact content hash ----------------------------------------------------
+
+
+class _ExactIndex:
+    def __init__(self) -> None:
+        self._first: dict[bytes, int] = {}
+
+    def add(self, document_id: int, signature: bytes) -> None:
+        self._first.setdefault(signature, document_id)
+
+    def query(self, signature: bytes) -> list[tuple[int, float]]:
+        found = self._first.get(signature)
+        return [] if found is None else [(found, 1.0)]
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+
+class ExactHash:
+    """SHA-256 of the canonical text: the fast path for verbatim re-posts, and the shareable hash."""
+
+    name: ClassVar[str] = "exact"
+    version: ClassVar[str] = "1"
+
+    def __init__(self, min_chars: int = 30) -> None:
+        self.min_chars = min_chars  # "Allahu akbar" and "lol" re-post everywhere; they are not a campaign
+
+    def compute(self, canonical: str) -> bytes | None:
+        if len(canonical) < self.min_chars:
+            return None
+        return hashlib.sha256(canonical.encode("utf-8")).digest()
+
+    def similarity(self, first: bytes, second: bytes) -> float:
+        return 1.0 if first == second else 0.0
+
+    def new_index(self) -> _ExactIndex:
+        return _ExactIndex()
+
+
+# -- MinHash over character shingles ---------------------------------------
+
+
+class _BandIndex:
+    """LSH banding over stored digests: `bands` tables of `rows` slots each, verified by estimated Jaccard.
+
+    Plain dicts of bytes rather than rensa's own LSH, because the index is rebuilt
+    from the database's stored digests, which rensa cannot load back into a
+    sketch.  Memory is about (digest + bands * key) bytes per document.
+    """
+
+    def __init__(self, owner: MinHashShingles) -> None:
+        self.owner = owner
+        self._tables: list[dict[bytes, list[int]]] = [{} for _ in range(owner.bands)]
+        self._digests: dict[int, bytes] = {}
+
+    def _keys(self, signature: bytes) -> Iterable[tuple[int, bytes]]:
+        width = self.owner.rows * 4
+        return ((band, signature[band * width:(band + 1) * width]) for band in range(self.owner.bands))
+
+    def add(self, document_id: int, signature: bytes) -> None:
+        if document_id in self._digests:
+            return
+        self._digests[document_id] = signature
+        for band, key in self._keys(signature):
+            self._tables[band].setdefault(key, []).append(document_id)
+
+    def query(self, signature: bytes) -> list[tuple[int, float]]:
+        candidates: set[int] = set()
+        for band, key in self._keys(signature):
+            bucket = self._tables[band].get(key)
+            if bucket:
+                candidates.update(bucket[: self.owner.max_bucket])  # a huge bucket is boilerplate, not news
+        scored = [(document_id, self.owner.similarity(signature, self._digests[document_id]))
+                  for document_id in candidates]
+        return sorted((item for item in scored if item[1] >= self.owner.threshold), key=lambda item: (-item[1], item[0]))
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+
+class MinHashShingles:
+    """MinHash (rensa) over character `shingle`-grams of the canonical text, with LSH banding.
+
+    128 permutations in 32 bands of 4 rows find pairs above a Jaccard of about
+    0.4 with high probability; candidates are kept when the estimated Jaccard
+    reaches `threshold`.
+    """
+
+    name: ClassVar[str] = "minhash"
+    version: ClassVar[str] = "1"
+
+    def __init__(self, threshold: float = 0.5, shingle: int = 5, num_perm: int = 128, bands: int = 32,
+                 min_chars: int = 40, seed: int = 20170710, max_bucket: int = 1000) -> None:
+        if num_perm % bands:
+            raise ValueError("num_perm must be a multiple of bands")
+        self.threshold, self.shingle, self.num_perm, self.bands = threshold, shingle, num_perm, bands
+        self.rows = num_perm // bands
+        self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
+
+    def shingles(self, canonical: str) -> set[str]:
+        size = self.shingle
+        return {canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))}
+
+    def compute(self, canonical: str) -> bytes | None:
+        if len(canonical) < self.min_chars:
+            return None
+        return self.compute_many([canonical])[0]
+
+    def compute_many(self, texts: list[str]) -> list[bytes | None]:
+        """Digests of many canonical texts in one call into rensa (the worker's bulk path)."""
+        wanted = [index for index, text in enumerate(texts) if len(text) >= self.min_chars]
+        found: list[bytes | None] = [None] * len(texts)
+        if wanted:
+            digests = RMinHash.digests_from_token_sets([self.shingles(texts[i]) for i in wanted],
+                                                       self.num_perm, self.seed)
+            for index, digest in zip(wanted, digests):
+                found[index] = array("I", digest).tobytes()
+        return found
+
+    def similarity(self, first: bytes, second: bytes) -> float:
+        a, b = array("I", first), array("I", second)
+        return sum(x == y for x, y in zip(a, b)) / len(a)
+
+    def new_index(self) -> _BandIndex:
+        return _BandIndex(self)

@@ -1,0 +1,246 @@
+"""Near-duplicate and re-post clusters, on real news paragraphs re-posted with the edits re-posters make."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from frameline.analysis.base import DocumentInput
+from frameline.analysis.duplicates import DuplicateAnalyser
+from frameline.analysis.signatures import MinHashShingles, canonical_text
+from frameline.pipeline import analyze
+from frameline.records import RawDocument, SourceRef
+from frameline.store import open_store, sqlite_url
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+HEADERS = ["Amaq News Agency:", "BREAKING", "عاجل", "Nashir News - Official", "Repost from @khilafah_news"]
+FOOTERS = ["Share and spread!", "Join us: t.me/nashir_news", "#Breaking #News", "Source: Amaq"]
+HASHTAGS = ["#Mosul", "#IS", "#الدولة_الإسلامية", "#Breaking", "#Iraq"]
+T0 = datetime(2017, 7, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def paragraphs() -> list[str]:
+    folder = SHARED_DATA / "ptc" / "train-articles"
+    if not folder.is_dir():
+        pytest.skip(f"real test data not found at {folder}")
+    # The articles quote each other (the same statement in several stories), so paragraphs that are
+    # already near-duplicates of an earlier one (estimated Jaccard >= 0.3) are left out of the gold set.
+    loose = MinHashShingles(threshold=0.3)
+    index, found = loose.new_index(), []
+    for path in sorted(folder.glob("article*.txt")):
+        for paragraph in path.read_text(encoding="utf-8").splitlines():
+            paragraph = paragraph.strip()
+            digest = loose.compute(canonical_text(paragraph))
+            if 200 <= len(paragraph) <= 1500 and digest is not None and not index.query(digest):
+                index.add(len(found), digest)
+                found.append(paragraph)
+    return found
+
+
+def repost(text: str, rng: random.Random, vocabulary: list[str]) -> str:
+    """A re-post as re-posters make them: some of header/footer/hashtags, 5-15% of words edited, a cut end."""
+    words = text.split()
+    if rng.random() < 0.7:
+        rate = rng.uniform(0.05, 0.15)
+        for _ in range(max(1, round(rate * len(words)))):
+            position = rng.randrange(len(words))
+            choice = rng.random()
+            if choice < 0.4:
+                words[position] = rng.choice(vocabulary)
+            elif choice < 0.7 and len(words) > 10:
+                del words[position]
+            else:
+                words.insert(position, rng.choice(vocabulary))
+    if rng.random() < 0.3:
+        words = words[: round(len(words) * rng.uniform(0.75, 0.95))]
+    body = " ".join(words)
+    if rng.random() < 0.5:
+        body += " " + " ".join(rng.sample(HASHTAGS, rng.randint(1, 3)))
+    lines = [body]
+    if rng.random() < 0.5:
+        lines.insert(0, rng.choice(HEADERS))
+    if rng.random() < 0.4:
+        lines.append(rng.choice(FOOTERS))
+    return "\n".join(lines)
+
+
+def build_corpus(paragraphs: list[str], groups: int, singles: int, seed: int = 7) -> list[tuple[str, int]]:
+    """(text, group) for `groups` originals with 1-4 re-posts each, plus `singles` unrelated paragraphs."""
+    rng = random.Random(seed)
+    chosen = rng.sample(paragraphs, groups + singles)
+    vocabulary = [word for text in chosen[:200] for word in text.split()]
+    corpus = []
+    for group, original in enumerate(chosen[:groups]):
+        corpus.append((original, group))
+        corpus += [(repost(original, rng, vocabulary), group) for _ in range(rng.randint(1, 4))]
+    corpus += [(text, groups + index) for index, text in enumerate(chosen[groups:])]
+    rng.shuffle(corpus)
+    return corpus
+
+
+def store_corpus(store, texts: list[str], sources: int = 5, start: int = 0) -> list[int]:  # noqa: ANN001
+    batch = [RawDocument(source=SourceRef("telegram", f"channel {(start + i) % sources}"), text=text,
+                         native_id=str(start + i), published_at=T0 + timedelta(hours=start + i))
+             for i, text in enumerate(texts)]
+    return store.write_documents(batch).new_ids
+
+
+def pair_scores(truth: dict[int, int], clusters: dict[int, int]) -> tuple[float, float, float]:
+    """Pair precision, recall and F1 of predicted clusters (document -> cluster) against true groups."""
+    def pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:
+        by_group: dict[int, list[int]] = {}
+        for document_id, group in assignment.items():
+            by_group.setdefault(group, []).append(document_id)
+        return {pair for members in by_group.values() for pair in combinations(sorted(members), 2)}
+
+    gold, predicted = pairs(truth), pairs(clusters)
+    hits = len(gold & predicted)
+    precision = hits / len(predicted) if predicted else 1.0
+    recall = hits / len(gold) if gold else 1.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if hits else 0.0
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    opened = open_store(sqlite_url(tmp_path / "store.db"))
+    yield opened
+    opened.close()
+
+
+def run(store, **options):  # noqa: ANN001, ANN003, ANN201
+    return analyze(store, analysers=[DuplicateAnalyser], only=["duplicates"], **options)
+
+
+def clusters_of(store, document_ids: list[int]) -> dict[int, int]:  # noqa: ANN001
+    return store.cluster_ids(document_ids)
+
+
+# -- canonical text --------------------------------------------------------------
+
+
+def test_canonical_text_drops_links_mentions_hashtags_and_a_header_line():
+    body = ("The soldiers of the Caliphate continue to fight in the old city of Mosul, "
+            "and the battle will go on until victory or martyrdom.")
+    reposted = f"Amaq Agency:\n{body} #Mosul https://t.me/x/1 @nashir\nShare widely"
+    assert canonical_text(reposted) == canonical_text(f"Header\n{body}\nfooter") == canonical_text(body.upper())
+
+
+def test_arabic_diacritics_and_tatweel_fold_away():
+    plain = "أعلنت الدولة الإسلامية أن جنود الخلافة مستمرون في القتال في الموصل حتى النصر أو الشهادة"
+    decorated = "أَعْلَنَت الدولـــة الإسلاميّة أنّ جنودَ الخلافـة مستمرّون في القتال في المَوصِل حتى النصر أو الشهادة"
+    assert canonical_text(plain) == canonical_text(decorated)
+
+
+# -- clustering through the runner -------------------------------------------------
+
+
+def test_reposts_cluster_and_different_texts_stay_apart(store, paragraphs):
+    corpus = build_corpus(paragraphs, groups=40, singles=40)
+    ids = store_corpus(store, [text for text, _ in corpus])
+    run(store, workers=1)
+    truth = dict(zip(ids, [group for _, group in corpus]))
+    found = clusters_of(store, ids)
+    singles = {document_id: -document_id for document_id in ids if document_id not in found}
+    precision, recall, _ = pair_scores(truth, found | singles)
+    assert precision >= 0.97 and recall >= 0.9, (precision, recall)
+
+
+def test_a_new_header_line_or_an_added_hashtag_lands_in_the_same_cluster(store, paragraphs):
+    body = paragraphs[3]
+    ids = store_corpus(store, [body, f"Amaq Agency - Breaking\n{body}", f"{body} #Mosul #Breaking",
+                               f"عاجل\n{body}\nShare and spread"])
+    run(store, workers=1)
+    found = clusters_of(store, ids)
+    assert len(found) == 4 and set(found.values()) == {ids[0]}
+    labels = store.get_labels(ids[2], ["cluster"])
+    assert [label.label for label in labels] == [str(ids[0])]
+    assert labels[0].attributes["method"] == "exact"  # the hashtag is not part of the canonical text
+
+
+def test_different_communiques_sharing_a_template_line_stay_apart(store, paragraphs):
+    template = ("In the name of Allah, the Most Gracious, the Most Merciful. "
+                "Statement from the central media office of the Wilayah.")
+    footer = "Published by Amaq News Agency, distributed by Nashir, share and spread with the believers."
+    ids = store_corpus(store, [f"{template}\n{paragraphs[10]}\n{footer}", f"{template}\n{paragraphs[11]}\n{footer}",
+                               f"{template}\n{paragraphs[12]}"])
+    run(store, workers=1)
+    assert clusters_of(store, ids) == {}
+
+
+def test_arabic_reposts_with_diacritics_and_tatweel_cluster(store):
+    original = ("بسم الله الرحمن الرحيم\nتمكن جنود الخلافة من صد هجوم للجيش الرافضي على أطراف مدينة الموصل "
+                "وقتل العشرات منهم وتدمير عدد من الآليات، والحمد لله رب العالمين، وإن المعركة مستمرة حتى النصر أو الشهادة")
+    variant = ("وكالة أعماق\nتمكّن جنودُ الخلافـــة من صدّ هجومٍ للجيش الرافضيّ على أطراف مدينة المَوصِل "
+               "وقتل العشرات منهم وتدمير عددٍ من الآليات، والحمد لله ربّ العالمين، وإنّ المعركة مستمرة حتى النصر #الموصل")
+    other = ("أعلنت الحكومة العراقية اليوم تحرير مدينة الموصل بالكامل من سيطرة تنظيم الدولة بعد معارك استمرت "
+             "تسعة أشهر، وخرج الناس إلى الشوارع احتفالا بالنصر")
+    ids = store_corpus(store, [original, variant, other])
+    run(store, workers=1)
+    assert clusters_of(store, ids) == {ids[0]: ids[0], ids[1]: ids[0]}
+
+
+def test_incremental_run_adds_new_reposts_to_existing_clusters(store, paragraphs):
+    first = store_corpus(store, [paragraphs[20], "Amaq:\n" + paragraphs[20], paragraphs[21]], sources=2)
+    run(store, workers=1)
+    cluster = clusters_of(store, first)[first[0]]
+    rng = random.Random(3)
+    later = store_corpus(store, [repost(paragraphs[20], rng, paragraphs[22].split()), paragraphs[21] + " #Iraq",
+                                 paragraphs[23]], sources=5, start=3)
+    report = run(store, workers=1)
+    assert report["duplicates"].documents == 3  # only the new documents were analysed
+    found = clusters_of(store, first + later)
+    assert found[later[0]] == cluster and found[first[1]] == cluster  # the old cluster, unchanged id
+    assert found[later[1]] == found[first[2]] == first[2]  # an earlier single founds a cluster; it gets its label
+    assert [label.label for label in store.get_labels(first[2], ["cluster"])] == [str(first[2])]
+    assert later[2] not in found
+    spread = store.get_cluster(cluster)
+    assert spread.size == 3 and spread.sources == 3  # channels 0, 1 and 3
+    assert spread.first_document_id == first[0] and spread.first_seen_at == T0
+    assert spread.last_seen_at == T0 + timedelta(hours=3)
+    assert run(store, workers=1)["duplicates"].documents == 0
+
+
+def test_a_second_run_keeps_cluster_ids_when_recomputed(store, paragraphs):
+    ids = store_corpus(store, [paragraphs[30], "Breaking\n" + paragraphs[30]])
+    run(store, workers=1)
+    before = clusters_of(store, ids)
+    analyser = DuplicateAnalyser()
+    outputs = analyser.consolidate(store, [DocumentInput(i, "") for i in ids],
+                                   analyser.analyse([DocumentInput(i, store.get_document(i).text) for i in ids]))
+    assert clusters_of(store, ids) == before
+    assert [output.labels[0].label for output in outputs.values()] == [str(ids[0])] * 2
+
+
+def test_pool_of_workers_gives_the_same_clusters(store, paragraphs):
+    corpus = build_corpus(paragraphs, groups=15, singles=15, seed=11)
+    ids = store_corpus(store, [text for text, _ in corpus])
+    report = run(store, workers=2, batch_size=20)
+    assert report["duplicates"].where.startswith("pool")
+    truth = dict(zip(ids, [group for _, group in corpus]))
+    found = clusters_of(store, ids)
+    singles = {document_id: -document_id for document_id in ids if document_id not in found}
+    precision, recall, _ = pair_scores(truth, found | singles)
+    assert precision >= 0.97 and recall >= 0.9, (precision, recall)
+
+
+def test_measured_quality_and_speed(store, paragraphs, capsys):
+    """Pair precision/recall on a labelled corpus of a few thousand pairs; prints the figures."""
+    corpus = build_corpus(paragraphs, groups=700, singles=1200, seed=2017)
+    ids = store_corpus(store, [text for text, _ in corpus])
+    started = time.perf_counter()
+    report = run(store, workers=1, batch_size=500)
+    seconds = time.perf_counter() - started
+    truth = dict(zip(ids, [group for _, group in corpus]))
+    found = clusters_of(store, ids)
+    singles = {document_id: -document_id for document_id in ids if document_id not in found}
+    precision, recall, f1 = pair_scores(truth, found | singles)
+    gold_pairs = sum(1 for a, b in combinations(sorted(ids), 2) if truth[a] == truth[b]) if len(ids) < 5000 else -1
+    with capsys.disabled():
+        print(f"\nduplicates: {len(ids)} docs, {gold_pairs} gold pairs, precision {precision:.3f} recall {recall:.3f} "
+              f"F1 {f1:.3f}, {report['duplicates'].documents / seconds:.0f} docs/s")
+    assert precision >= 0.98 and recall >= 0.9 and f1 >= 0.94
