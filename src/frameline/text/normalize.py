@@ -74,9 +74,29 @@ def _table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _translation() -> tuple[list[int | str], bool]:
+    """`_table()` as a list indexed by code point, identity (an int) where nothing changes.
+
+    str.translate looks a list up about twice as fast as a dict, and an unmapped
+    character costs no KeyError; code points past the list (outside the BMP) raise
+    IndexError and stay as they are, exactly as a dict miss does.  Also says whether
+    the table folds ASCII to plain lower case, so pure-ASCII text can use str.lower.
+    """
+    table = _table()
+    complete: list[int | str] = list(range(0x10000))
+    for code, folded in table.items():
+        complete[code] = folded
+    ascii_is_lower = all(table.get(code, chr(code)) == chr(code).lower() for code in range(128))
+    return complete, ascii_is_lower
+
+
 def normalize_text(text: str) -> str:
     """Normalised text for indexing and matching; no offsets."""
-    return text.translate(_table())
+    complete, ascii_is_lower = _translation()
+    if ascii_is_lower and text.isascii():
+        return text.lower()
+    return text.translate(complete)
 
 
 @dataclass(frozen=True)
