@@ -86,7 +86,7 @@ def init(
 @app.command("import")
 def import_(
     importer: Annotated[str, typer.Argument(help="Importer name: see `frameline importers`.")],
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or (for rss and web) URLs to import.")],
     source: Annotated[Optional[str], typer.Option(help="Source name (default: from the data, else the file name).")] = None,
     source_group: Annotated[list[str], typer.Option("--source-group", "-g", help="Source-group label(s), e.g. extremist.")] = [],  # noqa: B006
     map_: Annotated[list[str], typer.Option("--map", help="Field mapping, e.g. text=tweets,author=username.")] = [],  # noqa: B006

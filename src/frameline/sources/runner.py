@@ -71,7 +71,7 @@ def _with_groups(raw: RawDocument, options: ImportOptions) -> RawDocument:
 def run_import(
     store: Store,
     importer_name: str,
-    paths: Iterable[Path],
+    paths: Iterable[Path | str],
     options: ImportOptions | None = None,
     rejects_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
@@ -81,7 +81,8 @@ def run_import(
     """Import every path with the named importer; returns the counts and where rejects went."""
     options = options or ImportOptions()
     importer = get_importer(importer_name)(options)
-    paths = [Path(path) for path in paths]
+    # URLs stay strings: Path() would fold their '//' (collectors take http(s) URLs as paths).
+    paths = [path if isinstance(path, str) and "://" in path else Path(path) for path in paths]
     arguments = {"paths": [str(p) for p in paths], "source": options.source_name, "groups": list(options.groups),
                  "mapping": options.mapping, "preset": options.preset}
     import_id = store.begin_import(importer_name, arguments, actor=actor)

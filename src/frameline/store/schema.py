@@ -202,3 +202,25 @@ cluster_members = Table(
     Column("joined_at", DateTime(timezone=True), nullable=False),
     Index("ix_cluster_members_cluster", "cluster_id", "document_id"),
 )
+
+# -- collect (what `frameline watch` last did per monitored source; migration 0007_collection) --
+# One row per configured target (feed URL, page URL or drop folder), written after every poll:
+# the UI shows it as each source's health, and the monitor keeps its schedule and HTTP validators here.
+collection_status = Table(
+    "collection_status",
+    metadata,
+    Column("target", String(2048), primary_key=True),
+    Column("kind", String(64), nullable=False),  # the importer: rss, web, files
+    Column("source_id", Id, ForeignKey("sources.id", ondelete="SET NULL")),  # once a poll stored something
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("outcome", String(32)),  # new | unchanged | not-modified | failed | refused
+    Column("error", Text),  # the last failure's reason, cleared by a success
+    Column("failures", Integer, nullable=False, default=0),  # consecutive; drives the back-off
+    Column("next_due_at", DateTime(timezone=True)),
+    Column("etag", Text),
+    Column("last_modified", String(128)),
+    Column("last_new", Integer, nullable=False, default=0),
+    Column("total_new", Integer, nullable=False, default=0),
+    Column("polls", Integer, nullable=False, default=0),
+)

@@ -32,6 +32,7 @@ from frameline.store.schema import (
     analysis_state,
     cluster_members,
     clusters,
+    collection_status,
     document_signatures,
     audit_log,
     doc_labels,
@@ -721,3 +722,41 @@ class SqlStore:
         with self._read() as connection:
             return [ClusterMember(row.document_id, row.cluster_id, row.similarity, row.method,
                                   row.matched_document_id) for row in connection.execute(statement)]
+
+    # -- collect ----------------------------------------------------------------
+
+    def has_document(self, source: SourceRef, native_id: str) -> bool:
+        """Whether that source already holds that record (collectors skip fetching what is stored)."""
+        statement = (
+            select(documents.c.id)
+            .join(sources, sources.c.id == documents.c.source_id)
+            .where(sources.c.kind == source.kind, sources.c.name == source.name, documents.c.native_id == native_id)
+            .limit(1)
+        )
+        with self._read() as connection:
+            return connection.execute(statement).first() is not None
+
+    def record_collection(self, target: str, kind: str, **values: Any) -> None:
+        """Create or update a monitored target's status row (columns of `collection_status`)."""
+        row = {"target": target, "kind": kind, "failures": 0, "last_new": 0, "total_new": 0, "polls": 0, **values}
+        statement = self._insert(collection_status).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=["target"], set_={key: statement.excluded[key] for key in row if key != "target"})
+        with self._write() as connection:
+            connection.execute(statement)
+
+    def collection_status(self, target: str | None = None) -> list[dict[str, Any]]:
+        """Every monitored target's last poll (or one target's), times as aware UTC datetimes."""
+        statement = select(collection_status).order_by(collection_status.c.target)
+        if target is not None:
+            statement = statement.where(collection_status.c.target == target)
+        with self._read() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(statement)]
+        for row in rows:
+            for key in ("last_attempt_at", "last_success_at", "next_due_at"):
+                row[key] = _aware(row[key])
+        return rows
+
+    def forget_collection(self, target: str) -> None:
+        with self._write() as connection:
+            connection.execute(delete(collection_status).where(collection_status.c.target == target))
