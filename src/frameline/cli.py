@@ -342,6 +342,9 @@ def status(workspace: WorkspaceOption = None, database_url: DatabaseOption = Non
         console.print("[dim]analysis: nothing analysed yet[/]")
 
 
+import frameline.cli_collect  # noqa: E402,F401 - registers `watch` and `sources add/remove/watched`
+
+
 def main() -> None:
     try:
         app()

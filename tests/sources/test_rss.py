@@ -149,3 +149,18 @@ def test_saved_rss_091_and_10_files(tmp_path, workspace, body, version, text) ->
     document = store.get_document(report.new_ids[0])
     assert document.text == text
     assert store.get_source(document.source_id).metadata["feed_format"] == version
+
+
+def test_article_links_that_fail_or_point_inside_keep_the_summary(site, fetcher, workspace) -> None:
+    items = [{"title": "Gone", "link": site.url("/gone"), "guid": "gone", "summary": "Summary of a deleted story"},
+             {"title": "Sneaky", "link": "http://169.254.169.254/latest/meta-data/", "guid": "sneaky",
+              "summary": "Summary pointing at cloud metadata"}]
+    url = site.serve("/feed.xml", rss_feed(items), content_type="application/rss+xml")
+    store = workspace.open_store()
+    report = run_import(store, "rss", [url], ImportOptions(extra={"fetcher": fetcher}))
+    assert report.summary() == "2 new, 0 duplicate, 0 rejected"
+    documents = {d.native_id: d for d in store.iter_documents()}
+    assert documents["gone"].text == "Summary of a deleted story"
+    assert "HTTP 404" in documents["gone"].metadata["article_error"]
+    assert documents["sneaky"].text == "Summary pointing at cloud metadata"
+    assert "metadata address" in documents["sneaky"].metadata["article_error"]

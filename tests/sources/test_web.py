@@ -106,3 +106,12 @@ def test_command_line_import_of_a_url(site, tmp_path) -> None:
                              text=True, timeout=120, env={**os.environ, "FRAMELINE_ALLOW_HOSTS": "127.0.0.1"})
     assert allowed.returncode == 0, allowed.stderr
     assert "1 new, 0 duplicate, 0 rejected" in allowed.stdout
+
+
+def test_page_redirecting_to_cloud_metadata_is_a_clear_rejection(site, options, workspace) -> None:
+    url = site.serve("/go", b"", status=302, content_type="",
+                     headers={"Location": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"})
+    report = run_import(workspace.open_store(), "web", [url], options, rejects_dir=workspace.rejects_dir)
+    assert report.summary() == "0 new, 0 duplicate, 1 rejected" and report.failed_paths == [url]
+    assert "169.254.169.254" in report.sample_rejections[0].reason
+    assert "cloud metadata address" in report.sample_rejections[0].reason

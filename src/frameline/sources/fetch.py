@@ -139,7 +139,10 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         timeout = httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout)
+        # No kept-alive connections: they are pooled by address, and a TLS connection verified for one
+        # host must not carry a request for another host on the same address (a CDN).
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                                    limits=httpx.Limits(max_keepalive_connections=0),
                                     headers={"User-Agent": self.policy.user_agent})
         self._next_turn: dict[str, float] = {}
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
@@ -243,13 +246,14 @@ class Fetcher:
         except (socket.gaierror, UnicodeError) as error:
             raise FetchFailed(url, f"cannot resolve {host}: {error}") from error
         addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+        addresses.sort(key=lambda address: ":" in address)  # IPv4 first: IPv6 routes are often broken on laptops
         if not addresses:
             raise FetchFailed(url, f"{host} resolves to no address")
         if host.strip("[]") not in self.policy.allow_hosts:
             for address in addresses:
                 problem = address_problem(ipaddress.ip_address(address))
                 if problem:
-                    shown = host if host == address else f"{host} resolves to {address},"
+                    shown = f"{host} is" if host == address else f"{host} resolves to {address},"
                     raise FetchRefused(url, f"{shown} {problem}; refused to protect internal services "
                                             f"(allow the host explicitly if you mean it)")
         return addresses[0]

@@ -1,0 +1,182 @@
+"""`frameline sources add` + `frameline watch` against a real local server: new entries each cycle, back-off."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import yaml
+from local_web import LocalWeb, running_site
+from pages import rss_feed
+
+from frameline.sources.monitor import MAX_BACKOFF_S, Monitor, backoff_seconds
+from frameline.sources.schedule import ScheduleError, add_monitored_source, make_source, parse_every
+from frameline.workspace import load_workspace
+
+
+@pytest.fixture
+def site():
+    yield from running_site()
+
+
+def growing_feed(site: LocalWeb, path: str = "/feed", up_to: int = 4) -> str:
+    """A feed of two entries that gains one per poll up to `up_to`, with an ETag per version and real 304s."""
+    polls = {"count": 0}
+
+    def feed(request):
+        version = min(polls["count"] + 2, up_to)
+        etag = f'"v{version}"'
+        if request.headers.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, b""
+        polls["count"] += 1
+        items = [{"title": f"Story {n}", "link": f"https://news.example/{n}", "guid": f"story-{n}",
+                  "summary": f"Summary {n}", "content": f"<p>Full text of story {n} about Mosul.</p>"}
+                 for n in range(1, version + 1)]
+        return 200, {"Content-Type": "application/rss+xml", "ETag": etag}, rss_feed(items).encode("utf-8")
+
+    return site.route(path, feed)
+
+
+def local_settings(workspace_path) -> None:
+    """Let the monitor reach the test server quickly: allow 127.0.0.1, no spacing, short timeouts."""
+    settings_path = workspace_path / "frameline.yaml"
+    settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
+    settings.setdefault("monitor", {}).update(allow_hosts=["127.0.0.1"], host_interval_s=0, timeout_s=0.5)
+    settings_path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+
+
+def frameline(*args: str, workspace) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "frameline", *args, "--workspace", str(workspace)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_sources_add_then_watch_imports_new_entries_each_cycle_and_nothing_twice(site, tmp_path) -> None:
+    url = growing_feed(site)
+    workspace = tmp_path / "case"
+    assert subprocess.run([sys.executable, "-m", "frameline", "init", str(workspace)]).returncode == 0
+    added = frameline("sources", "add", "rss", url, "--group", "mainstream", "--every", "1s", workspace=workspace)
+    assert added.returncode == 0, added.stderr
+    assert f"Watching rss {url} every 1s (mainstream)" in " ".join(added.stdout.split())
+    local_settings(workspace)
+
+    watched = frameline("watch", "--cycles", "2", "--no-analyze", workspace=workspace)
+    assert watched.returncode == 0, watched.stderr
+    assert "2 cycles, 3 new documents" in watched.stdout
+    assert "cycle 1: rss" in watched.stderr and "2 new, 0 duplicate, 0 rejected" in watched.stderr
+    assert "cycle 2: rss" in watched.stderr and "1 new, 2 duplicate, 0 rejected" in watched.stderr
+
+    again = frameline("watch", "--cycles", "1", "--no-analyze", workspace=workspace)
+    assert "1 cycle, 1 new documents" in again.stdout
+
+    # Nothing changed on the server since: one request, a 304, nothing stored.
+    requests_before = site.hits("/feed")
+    unchanged = frameline("watch", "--cycles", "1", "--no-analyze", workspace=workspace)
+    assert "not modified (304)" in unchanged.stderr and "1 cycle, 0 new documents" in unchanged.stdout
+    assert site.hits("/feed") == requests_before + 1
+
+    status = json.loads(frameline("sources", "watched", "--json", workspace=workspace).stdout)
+    assert [(s["kind"], s["target"], s["every"], s["groups"], s["outcome"], s["total_new"], s["polls"])
+            for s in status] == [("rss", url, "1s", ["mainstream"], "not-modified", 4, 4)]
+    found = json.loads(frameline("search", "Mosul", "--json", "--limit", "50", workspace=workspace).stdout)
+    assert found["total"] == 4 and {h["groups"][0] for h in found["hits"]} == {"mainstream"}
+
+    assert frameline("sources", "remove", url, workspace=workspace).returncode == 0
+    assert json.loads(frameline("sources", "watched", "--json", workspace=workspace).stdout) == []
+    assert "no sources to watch" in frameline("watch", "--once", workspace=workspace).stderr
+
+
+class FakeClock:
+    """Schedules run on this clock so that the test does not wait for minutes; HTTP stays real."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+def test_failing_sources_back_off_while_the_others_continue(site, workspace) -> None:
+    good = growing_feed(site)
+    broken = site.serve("/broken", "Internal Server Error", status=500, content_type="text/plain")
+    garbage = site.serve("/garbage", b"\x00\x9c<<<< not a feed >>>>", content_type="application/rss+xml")
+
+    def slow(_request):
+        time.sleep(2)
+        return 200, {"Content-Type": "application/rss+xml"}, b"<rss/>"
+
+    slow_url = site.route("/slow", slow)
+    for url in (good, broken, garbage, slow_url):
+        add_monitored_source(workspace, make_source("rss", url, "1m", ("test",)))
+    local_settings(workspace.path)
+    clock = FakeClock()
+    with Monitor(load_workspace(workspace.path), workspace.open_store(), analyze=False,
+                 clock=clock.now, sleep=clock.sleep) as monitor:
+        cycles = monitor.run(cycles=3)
+
+    polled = [[(p.target, p.outcome) for p in cycle.polls] for cycle in cycles]
+    failing = [(broken, "failed"), (garbage, "failed"), (slow_url, "failed")]
+    assert polled[0] == [(good, "new"), *failing]
+    assert polled[1] == [(good, "new")]  # the failing three wait 2 minutes, the good one polls every minute
+    assert polled[2] == [(good, "new"), *failing]
+    assert [cycle.new for cycle in cycles] == [2, 1, 1]
+
+    status = {row["target"]: row for row in monitor.store.collection_status()}
+    assert "HTTP 500" in status[broken]["error"] and "not an RSS or Atom feed" in status[garbage]["error"]
+    assert "timed out" in status[slow_url]["error"]
+    for url in (broken, garbage, slow_url):
+        assert status[url]["failures"] == 2 and status[url]["last_success_at"] is None
+        assert status[url]["next_due_at"] == status[url]["last_attempt_at"] + timedelta(minutes=4)
+    assert status[good]["failures"] == 0 and status[good]["error"] is None and status[good]["total_new"] == 4
+    assert status[good]["next_due_at"] == clock.now() + timedelta(minutes=1)
+
+
+def test_watch_analyses_what_it_imported(site, workspace) -> None:
+    add_monitored_source(workspace, make_source("rss", growing_feed(site), "1m"))
+    local_settings(workspace.path)
+    store = workspace.open_store()
+    with Monitor(load_workspace(workspace.path), store, analysers=["language"]) as monitor:
+        cycle = monitor.run_cycle()
+    assert cycle.new == 2 and cycle.analysed == 2 and cycle.analysis_error is None
+    assert {d.language for d in store.iter_documents()} == {"en"}
+
+
+def test_drop_folder_imports_only_files_added_since_the_last_poll(tmp_path, workspace) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "one.txt").write_text("First communique about Mosul.", encoding="utf-8")
+    add_monitored_source(workspace, make_source("files", str(drop), "5m", ("extremist",)))
+    clock = FakeClock()
+    with Monitor(load_workspace(workspace.path), workspace.open_store(), analyze=False,
+                 clock=clock.now, sleep=clock.sleep) as monitor:
+        first = monitor.run(cycles=1)[0]
+        (drop / "two.txt").write_text("Second communique: a small setback.", encoding="utf-8")
+        second = monitor.run(cycles=1)[0]
+        nothing_due = monitor.run(cycles=1, wait=False)[0]
+    assert [(p.new, p.duplicate) for p in first.polls] == [(1, 0)]
+    assert [(p.new, p.duplicate) for p in second.polls] == [(1, 0)]  # the known file was not even read
+    assert nothing_due.polls == []
+
+
+def test_intervals_and_back_off() -> None:
+    assert [parse_every(t) for t in ("15m", "1h30m", "90s", "1d", "0.5h")] == [900, 5400, 90, 86400, 1800]
+    for bad in ("15", "soon", "", "0s", "15mm"):
+        with pytest.raises(ScheduleError):
+            parse_every(bad)
+    assert [backoff_seconds(900, n) for n in (0, 1, 2, 3)] == [900, 1800, 3600, 7200]
+    assert backoff_seconds(900, 30) == MAX_BACKOFF_S
+
+
+def test_sources_add_checks_what_it_is_given(tmp_path) -> None:
+    with pytest.raises(ScheduleError, match="needs an http"):
+        make_source("rss", str(tmp_path), "15m")
+    with pytest.raises(ScheduleError, match="neither an http"):
+        make_source("files", str(tmp_path / "missing"), "15m")
+    with pytest.raises(ScheduleError, match="cannot monitor"):
+        make_source("telegram", "https://t.example/", "15m")
