@@ -8,6 +8,7 @@ and a route can sleep to play a slow server.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,11 +28,12 @@ class Request:
 class LocalWeb:
     host: str
     port: int
+    scheme: str = "http"
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def serve(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8",
               status: int = 200, headers: dict[str, str] | None = None) -> str:
@@ -49,7 +51,7 @@ class LocalWeb:
         return sum(1 for request in self.requests if request.path == path)
 
 
-def start(site: LocalWeb) -> tuple[ThreadingHTTPServer, threading.Thread]:
+def start(site: LocalWeb, tls: ssl.SSLContext | None = None) -> tuple[ThreadingHTTPServer, threading.Thread]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -84,17 +86,19 @@ def start(site: LocalWeb) -> tuple[ThreadingHTTPServer, threading.Thread]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.block_on_close = False  # a test's slow route must not hold up the teardown
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     site.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     return server, thread
 
 
-def running_site() -> Iterable[LocalWeb]:
-    """For a pytest fixture: yields a started site, stops it afterwards."""
-    site = LocalWeb("127.0.0.1", 0)
+def running_site(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterable[LocalWeb]:
+    """For a pytest fixture: yields a started site (HTTPS with `tls`), stops it afterwards."""
+    site = LocalWeb(host, 0, scheme="https" if tls else "http")
     site.routes["/robots.txt"] = lambda _r: (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
-    server, thread = start(site)
+    server, thread = start(site, tls)
     try:
         yield site
     finally:

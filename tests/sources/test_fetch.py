@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -162,3 +165,36 @@ def test_requests_to_one_host_are_spaced(site: LocalWeb) -> None:
         for _ in range(3):
             fetcher.fetch(url)
         assert time.monotonic() - started >= 0.6
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for the name `localhost` only (no IP address in it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.fixture
+def tls_site(certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    yield from running_site(tls=context, host="localhost")
+
+
+def test_https_connects_to_the_checked_address_and_still_verifies_the_host_name(tls_site, certificate) -> None:
+    """The request goes to the resolved address, while TLS names (and checks) the host the URL gave."""
+    url = tls_site.serve("/secure", "<p>over TLS</p>")
+    policy = FetchPolicy.allowing(["localhost", "127.0.0.1"], min_interval=0.0, ca_file=certificate[0])
+    with Fetcher(policy) as fetcher:
+        result = fetcher.fetch(url)
+        assert result.content == b"<p>over TLS</p>" and result.url == url
+        assert tls_site.requests[-1].headers["host"] == f"localhost:{tls_site.port}"
+        # The same server reached by its address: the certificate does not name it, so no answer is read.
+        with pytest.raises(FetchFailed, match="network error.*(certificate|CERTIFICATE)"):
+            fetcher.fetch(f"https://127.0.0.1:{tls_site.port}/secure")

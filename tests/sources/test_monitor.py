@@ -180,3 +180,26 @@ def test_sources_add_checks_what_it_is_given(tmp_path) -> None:
         make_source("files", str(tmp_path / "missing"), "15m")
     with pytest.raises(ScheduleError, match="cannot monitor"):
         make_source("telegram", "https://t.example/", "15m")
+
+
+def test_hand_edited_settings_are_checked_with_the_entry_named(workspace) -> None:
+    workspace.settings["monitor"] = {"sources": [{"kind": "rss", "target": "https://a.example/feed", "every": "1h"},
+                                                 {"kind": "rss", "target": "https://b.example/feed", "every": "often"}]}
+    workspace.save_settings()
+    with Monitor(load_workspace(workspace.path), workspace.open_store()) as monitor:
+        with pytest.raises(ScheduleError, match="monitored source 2: 'often' is not an interval"):
+            monitor.run_cycle()
+
+
+def test_a_bad_edit_while_watching_keeps_the_last_good_list(tmp_path, workspace) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "one.txt").write_text("First communique about Mosul.", encoding="utf-8")
+    add_monitored_source(workspace, make_source("files", str(drop), "5m"))
+    clock = FakeClock()
+    with Monitor(load_workspace(workspace.path), workspace.open_store(), analyze=False,
+                 clock=clock.now, sleep=clock.sleep) as monitor:
+        assert monitor.run(cycles=1)[0].new == 1
+        (workspace.path / "frameline.yaml").write_text("monitor: [unfinished", encoding="utf-8")
+        (drop / "two.txt").write_text("Second communique.", encoding="utf-8")
+        assert monitor.run(cycles=1)[0].new == 1

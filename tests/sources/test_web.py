@@ -29,7 +29,8 @@ def options():
 
 
 def test_news_page_keeps_the_article_and_drops_navigation_share_and_comment_form(site, options, workspace) -> None:
-    url = site.serve("/world/mosul?utm_source=feed", news_page("Mosul declared liberated", ARTICLE_PARAGRAPHS, CANONICAL))
+    canonical = site.url("/world/mosul")
+    url = site.serve("/world/mosul?utm_source=feed", news_page("Mosul declared liberated", ARTICLE_PARAGRAPHS, canonical))
     store = workspace.open_store()
     report = run_import(store, "web", [url], options)
     assert report.summary() == "1 new, 0 duplicate, 0 rejected"
@@ -39,10 +40,11 @@ def test_news_page_keeps_the_article_and_drops_navigation_share_and_comment_form
         assert junk not in document.text
     assert document.title == "Mosul declared liberated" and document.author == "Jane Reporter"
     assert document.published_at.isoformat() == "2017-07-10T14:00:00+00:00"
-    assert document.language == "en" and document.url == CANONICAL and document.native_id == CANONICAL
+    assert document.language == "en" and document.url == canonical and document.native_id == canonical
+    assert document.metadata["fetched_url"] == url
     assert "Please enter your comment!" in document.raw["html"] and document.raw["status"] == 200
     source = store.get_source(document.source_id)
-    assert (source.kind, source.name, source.groups) == ("web", "news.example", ["mainstream"])
+    assert (source.kind, source.name, source.groups) == ("web", "127.0.0.1", ["mainstream"])
 
     again = run_import(store, "web", [url], options)
     assert again.summary() == "0 new, 1 duplicate, 0 rejected"
@@ -115,3 +117,12 @@ def test_page_redirecting_to_cloud_metadata_is_a_clear_rejection(site, options, 
     assert report.summary() == "0 new, 0 duplicate, 1 rejected" and report.failed_paths == [url]
     assert "169.254.169.254" in report.sample_rejections[0].reason
     assert "cloud metadata address" in report.sample_rejections[0].reason
+
+
+def test_a_canonical_url_on_another_site_is_only_a_claim(site, options, workspace) -> None:
+    url = site.serve("/fake", news_page("Mosul declared liberated", ARTICLE_PARAGRAPHS, CANONICAL))
+    store = workspace.open_store()
+    document = store.get_document(run_import(store, "web", [url], options).new_ids[0])
+    assert document.url == url and document.native_id == url
+    assert document.metadata["claimed_canonical_url"] == CANONICAL
+    assert store.get_source(document.source_id).name == "127.0.0.1"

@@ -27,7 +27,7 @@ from frameline.sources.fetch import Fetcher, FetchPolicy, FetchRefused
 from frameline.sources.runner import run_import
 from frameline.sources.schedule import MonitoredSource, ScheduleError, monitor_settings, monitored_sources
 from frameline.store import SqlStore
-from frameline.workspace import Workspace, load_workspace
+from frameline.workspace import Workspace, WorkspaceError, load_workspace
 
 log = logging.getLogger("frameline.monitor")
 
@@ -98,6 +98,7 @@ class Monitor:
         self.analysers = list(analysers) if analysers else None
         self.clock = clock
         self.sleep = sleep
+        self._last_good: list[MonitoredSource] = []
         settings = monitor_settings(workspace)
         self.fetcher = Fetcher(FetchPolicy.allowing(settings["allow_hosts"], min_interval=settings["host_interval_s"],
                                                     read_timeout=settings["timeout_s"]))
@@ -112,7 +113,15 @@ class Monitor:
         self.close()
 
     def sources(self) -> list[MonitoredSource]:
-        found = monitored_sources(self.workspace_fresh())
+        """The watched sources as the settings say now; a bad edit while running keeps the last good list."""
+        try:
+            found = monitored_sources(self.workspace_fresh())
+        except (ScheduleError, WorkspaceError) as error:
+            if not self._last_good:
+                raise
+            log.warning("settings not usable, watching the sources as they were: %s", error)
+            return self._last_good
+        self._last_good = found
         if not found:
             raise ScheduleError("no sources to watch; add one with `frameline sources add rss URL --every 15m`")
         return found

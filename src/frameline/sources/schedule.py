@@ -113,6 +113,10 @@ def monitored_sources(workspace: Workspace) -> list[MonitoredSource]:
         if not isinstance(entry, dict) or "kind" not in entry or "target" not in entry:
             raise ScheduleError(f"{workspace.path}/frameline.yaml: monitored source {number} needs a kind and a target")
         try:
+            if entry["kind"] not in ("rss", "web", "files"):
+                raise ScheduleError(f"cannot monitor with the {entry['kind']!r} importer; use rss, web or files")
+            if entry.get("follow_links", "auto") not in FOLLOW_LINKS_CHOICES:
+                raise ScheduleError(f"follow_links must be one of {', '.join(FOLLOW_LINKS_CHOICES)}")
             found.append(MonitoredSource(
                 kind=str(entry["kind"]), target=str(entry["target"]), every_s=parse_every(entry.get("every", "15m")),
                 groups=tuple(str(g) for g in entry.get("groups") or ()), name=entry.get("name"),

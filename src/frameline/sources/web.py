@@ -6,7 +6,8 @@ record keeps the page's HTML as received, with the answer's URL, status and
 headers, so a changed extraction can be re-run; storage compresses raw
 records (zlib), so the HTML costs a fraction of its size.  The canonical URL is
 the native id, so the same article reached through a tracking link is stored
-once.
+once; a canonical URL on another site than the one fetched is only recorded
+as a claim, and the site the page came from is its source.
 """
 
 from __future__ import annotations
@@ -107,10 +108,15 @@ class WebPages(Importer):
             raise ImportRejected(location, None, "no article text found in the page (empty, a login wall, "
                                                  "or only navigation)")
         page_url = article.canonical_url or url
-        published = article.published_at
         metadata: dict[str, Any] = {"encoding": raw["encoding"]}
-        if url and page_url != url:
+        if url and page_url != url and not _same_site(page_url, url):
+            # A page may claim any canonical URL; believing one on another site would file a
+            # propaganda page under a news outlet's name.  Keep the claim, use where it came from.
+            metadata["claimed_canonical_url"] = page_url
+            page_url = url
+        elif url and page_url != url:
             metadata["fetched_url"] = url
+        published = article.published_at
         if article.sitename:
             metadata["site"] = article.sitename
         if self.check_date(published, Path(location), "publication date") is not None:
@@ -128,3 +134,9 @@ class WebPages(Importer):
         name = self.options.source_name or host or "saved web pages"
         site = f"{urlsplit(page_url).scheme}://{host}" if host else None
         return SourceRef(kind="web", name=name, handle=host, url=site, groups=tuple(self.options.groups))
+
+
+def _same_site(first: str | None, second: str | None) -> bool:
+    """Same host, ignoring a leading www."""
+    hosts = [(urlsplit(u).hostname or "").removeprefix("www.") for u in (first or "", second or "")]
+    return bool(hosts[0]) and hosts[0] == hosts[1]
