@@ -107,3 +107,25 @@ def test_text_markdown_and_html_in_a_folder_and_reimport_stores_nothing_twice(tm
     assert by_id["page.html"].text == "\n".join(ARTICLE_PARAGRAPHS) and by_id["page.html"].url == "https://n.example/1"
     again = run_import(store, "files", [folder])
     assert again.summary() == "0 new, 3 duplicate, 1 rejected"
+
+
+def test_magazine_pdf_built_from_real_dabiq_quotes_cites_each_page(shared_data, tmp_path, workspace) -> None:
+    """One real quotation from Dabiq issue 1 per page (../shared/data/isis-texts): evidence maps to its page."""
+    import csv
+
+    with (shared_data / "isis-texts" / "isis-religious-texts.csv").open(encoding="utf-8", errors="replace") as handle:
+        rows = [row for row in csv.reader(handle)][1:]
+    quotes = [row[5].strip() for row in rows if row[0] == "Dabiq" and row[1] == "1" and 40 < len(row[5]) < 200][:4]
+    assert len(quotes) == 4
+    pdf_safe = [q.encode("latin-1", "replace").decode("latin-1").replace("\\", "").replace("(", "[").replace(")", "]")
+                for q in quotes]
+    store = workspace.open_store()
+    report = run_import(store, "files", [write_pdf(tmp_path / "dabiq-1.pdf", pdf_safe, title="Dabiq 1")],
+                        ImportOptions(groups=("extremist",)))
+    document = store.get_document(report.new_ids[0])
+    spans = store.get_spans(document.id, layers=["page"])
+    assert [s.attributes["page"] for s in spans] == [1, 2, 3, 4]
+    for page_number, quote in enumerate(pdf_safe, start=1):
+        start = document.text.index(quote[:30])
+        page = next(s for s in spans if s.start <= start < s.end)
+        assert page.attributes["page"] == page_number

@@ -203,3 +203,28 @@ def test_a_bad_edit_while_watching_keeps_the_last_good_list(tmp_path, workspace)
         (workspace.path / "frameline.yaml").write_text("monitor: [unfinished", encoding="utf-8")
         (drop / "two.txt").write_text("Second communique.", encoding="utf-8")
         assert monitor.run(cycles=1)[0].new == 1
+
+
+def test_watching_a_feed_of_real_mosul_events(shared_data, site, workspace) -> None:
+    """The Mosul campaign's dated events (../shared/data/events) published one per poll, with their ledes."""
+    events = json.loads((shared_data / "events" / "mosul_events_extract.json").read_text(encoding="utf-8"))["items"]
+    published = {"count": 1}
+
+    def feed(_request):
+        items = [{"title": e["headline"], "link": e["sources"][0]["url"], "guid": e["repo_path"], "summary": "",
+                  "content": f"<p>{e['lede']}</p>",
+                  "date": datetime.fromisoformat(e["date"]).strftime("%a, %d %b %Y 12:00:00 GMT")}
+                 for e in events[:published["count"]]]
+        published["count"] += 1
+        return 200, {"Content-Type": "application/rss+xml"}, rss_feed(items).encode("utf-8")
+
+    add_monitored_source(workspace, make_source("rss", site.route("/events", feed), "10m", ("mainstream",)))
+    local_settings(workspace.path)
+    clock = FakeClock()
+    store = workspace.open_store()
+    with Monitor(load_workspace(workspace.path), store, analyze=False, clock=clock.now, sleep=clock.sleep) as monitor:
+        cycles = monitor.run(cycles=len(events))
+    assert [cycle.new for cycle in cycles] == [1] * len(events)
+    stored = sorted(store.iter_documents(), key=lambda d: d.published_at)
+    assert [d.published_at.date().isoformat() for d in stored] == [e["date"] for e in events]
+    assert '"caliphate"' in stored[1].text and "&quot;" not in stored[1].text

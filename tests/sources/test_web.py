@@ -126,3 +126,12 @@ def test_a_canonical_url_on_another_site_is_only_a_claim(site, options, workspac
     assert document.url == url and document.native_id == url
     assert document.metadata["claimed_canonical_url"] == CANONICAL
     assert store.get_source(document.source_id).name == "127.0.0.1"
+
+
+def test_robots_txt_can_be_switched_off_per_source(site, options, workspace) -> None:
+    url = site.serve("/private/statement", news_page("Statement", ARTICLE_PARAGRAPHS, CANONICAL))
+    store = workspace.open_store()
+    polite = run_import(store, "web", [url], options)
+    assert polite.failed_paths == [url] and "robots.txt disallows" in polite.sample_rejections[0].reason
+    options.extra["robots"] = False
+    assert run_import(store, "web", [url], options).summary() == "1 new, 0 duplicate, 0 rejected"
