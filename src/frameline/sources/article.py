@@ -5,7 +5,7 @@ summary and the full article is fetched) and the `files` importer (saved
 pages).  trafilatura finds the main text and its metadata; what it lets
 through from comment forms, share bars and "follow us" blurbs (news themes
 put these inside the article container) is dropped line by line by
-`BOILERPLATE_LINES`, an explicit list so that a change is visible in review.
+`COMMENT_FORM_LINES` and `SOCIAL_LINES`, explicit lists so that a change is visible in review.
 
 Decoding follows what browsers do: the charset the server declared, a byte
 order mark, a `<meta charset>`, valid UTF-8, and only then a guess from the
@@ -31,20 +31,28 @@ META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-
 META_SCAN_BYTES = 4096
 BOM_CODECS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 BOILERPLATE_LINE_CHARS = 120  # longer lines are prose, whatever words they contain
-BOILERPLATE_LINES = re.compile(
+SOCIAL_LINE_CHARS = 60  # share bars and "follow us" blurbs are short; "Share prices fell ..." is not one
+COMMENT_FORM_LINES = re.compile(
     r"""^(?:
         please\ enter\ your\ (?:comment|name|email(?:\ address)?)(?:\ here)?\W*
       | you\ have\ entered\ an\ incorrect\ email\ address\W*
       | save\ my\ name,\ email,\ and\ website\ in\ this\ browser.*
-      | (?:leave\ a\ (?:reply|comment)|post\ a\ comment|add\ a\ comment|comments?)\W*(?:cancel\ reply)?\W*
-      | (?:follow\ us|share\ (?:this|on)|tweet\ this|share|tweet|print|email\ this|subscribe)\b.*
-      | (?:تابعونا|تابعنا|شارك|شاركها|مشاركة|اترك\ تعليقا|اترك\ تعليقاً|أضف\ تعليقا|أضف\ تعليقاً|اترك\ ردا|اترك\ رداً)\b.*
+      | (?:leave\ a\ (?:reply|comment)|post\ a\ comment|add\ a\ comment)\W*(?:cancel\ reply)?\W*
+      | (?:اترك|أضف)\ (?:تعليقا|تعليقاً|ردا|رداً)\W*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+SOCIAL_LINES = re.compile(
+    r"""^(?:
+        follow\ us\b.* | (?:share|tweet|email)\ (?:this|on|via)\b.* | share | tweet | print | subscribe\b.*
+      | (?:تابعونا|تابعنا)\b.* | (?:شارك|شاركها|مشاركة)(?:\ (?:على|عبر)\b.*)?
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 MIN_ARTICLE_CHARS = 20  # below this a page held navigation crumbs, not an article
 HEAD_SCAN_CHARS = 64 * 1024
-_PUBLISHED_KEYS = r"(?:article:published_time|og:published_time|datePublished|pubdate|publishdate|DC\.date\.issued)"
+_PUBLISHED_KEYS = (r"(?:article:published_time|og:published_time|datePublished|pubdate|publishdate|date|"
+                   r"DC\.date\.issued|DC\.date|dcterms\.created|parsely-pub-date|sailthru\.date)")
 PUBLISHED_META = (
     re.compile(r"<meta[^>]+(?:property|name|itemprop)\s*=\s*[\"']" + _PUBLISHED_KEYS +
                r"[\"'][^>]*?content\s*=\s*[\"']([^\"']{8,40})[\"']", re.IGNORECASE),
@@ -104,7 +112,7 @@ def extract_article(html: str, url: str | None = None) -> Article | None:
     """The main text and metadata of a page, or None when it holds no article text."""
     extracted = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params={"extensive_search": True, "original_date": True,
+        date_extraction_params={"extensive_search": False, "original_date": True,
                                 "outputformat": "%Y-%m-%dT%H:%M:%S"},
     )
     if extracted is None:
@@ -134,9 +142,13 @@ def _published_meta(html: str) -> str | None:
     return None
 
 
+def _is_boilerplate(line: str) -> bool:
+    return ((len(line) <= BOILERPLATE_LINE_CHARS and COMMENT_FORM_LINES.match(line) is not None)
+            or (len(line) <= SOCIAL_LINE_CHARS and SOCIAL_LINES.match(line) is not None))
+
+
 def drop_boilerplate(text: str) -> str:
-    kept = [line for line in text.split("\n")
-            if not (len(line.strip()) <= BOILERPLATE_LINE_CHARS and BOILERPLATE_LINES.match(line.strip()))]
+    kept = [line for line in text.split("\n") if not _is_boilerplate(line.strip())]
     return "\n".join(kept).strip()
 
 
