@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import shutil
 import ssl
@@ -198,3 +199,18 @@ def test_https_connects_to_the_checked_address_and_still_verifies_the_host_name(
         # The same server reached by its address: the certificate does not name it, so no answer is read.
         with pytest.raises(FetchFailed, match="network error.*(certificate|CERTIFICATE)"):
             fetcher.fetch(f"https://127.0.0.1:{tls_site.port}/secure")
+
+
+def test_compressed_answer_is_capped_after_decompression(site, fetcher) -> None:
+    """30 MB of zeros gzip to 30 KB: the cap counts what the body becomes, not what travels."""
+    bomb = gzip.compress(b"\0" * (30 * 1024 * 1024), compresslevel=9)
+    url = site.serve("/bomb", bomb, content_type="text/html", headers={"Content-Encoding": "gzip"})
+    assert len(bomb) < 100_000
+    with pytest.raises(FetchRefused, match="grew past the 20 MB limit"):
+        fetcher.fetch(url)
+
+
+def test_internationalised_host_names_are_resolved_in_idna(fetcher) -> None:
+    """An Arabic domain is looked up as xn--…; here it does not exist, which the error names."""
+    with pytest.raises(FetchFailed, match="cannot resolve xn--"):
+        fetcher.fetch("http://موقع.اختبار.invalid/")

@@ -125,14 +125,22 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
         address = address.ipv4_mapped
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
-    for test, kind in ((address.is_unspecified, "an unspecified"), (address.is_loopback, "a loopback"), (address.is_link_local, "a link-local"),
-                       (address.is_private, "a private"), (address.is_multicast, "a multicast"),
-                       (address.is_reserved, "a reserved")):
+    for test, kind in ((address.is_unspecified, "an unspecified"), (address.is_loopback, "a loopback"),
+                       (address.is_link_local, "a link-local"), (address.is_private, "a private"),
+                       (address.is_multicast, "a multicast"), (address.is_reserved, "a reserved")):
         if test:
             return f"{kind} address"
     if isinstance(address, ipaddress.IPv4Address) and address in SHARED_ADDRESS_SPACE:
         return "a shared (carrier NAT) address"
     return None
+
+
+def _ascii_host(url: str, host: str) -> str:
+    """The host as DNS and the Host header need it: internationalised names (Arabic ones too) in IDNA."""
+    try:
+        return host.lower().encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError as error:
+        raise FetchRefused(url, f"the host name {host!r} is not a valid domain name: {error}") from error
 
 
 class Fetcher:
@@ -197,7 +205,7 @@ class Fetcher:
             raise FetchRefused(url, "the URL has no host")
         if parts.username or parts.password:
             raise FetchRefused(url, "URLs with credentials in them are not fetched")
-        host = parts.hostname.lower()
+        host = _ascii_host(url, parts.hostname)
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as error:
@@ -211,9 +219,10 @@ class Fetcher:
 
     def _get_once(self, url: str, pinned: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        host = _ascii_host(url, parts.hostname or "")
         self._wait_turn(host)
-        request_headers = {**headers, "Host": parts.netloc}
+        netloc = f"[{host}]" if ":" in host else host
+        request_headers = {**headers, "Host": f"{netloc}:{parts.port}" if parts.port else netloc}
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
         deadline = time.monotonic() + self.policy.total_timeout
         try:
