@@ -153,15 +153,17 @@ def test_drop_folder_imports_only_files_added_since_the_last_poll(tmp_path, work
     (drop / "one.txt").write_text("First communique about Mosul.", encoding="utf-8")
     add_monitored_source(workspace, make_source("files", str(drop), "5m", ("extremist",)))
     clock = FakeClock()
+    (drop / "scan.pdf").write_bytes(b"%PDF-1.4 not really")  # rejected once, not at every poll
     with Monitor(load_workspace(workspace.path), workspace.open_store(), analyze=False,
                  clock=clock.now, sleep=clock.sleep) as monitor:
         first = monitor.run(cycles=1)[0]
         (drop / "two.txt").write_text("Second communique: a small setback.", encoding="utf-8")
         second = monitor.run(cycles=1)[0]
         nothing_due = monitor.run(cycles=1, wait=False)[0]
-    assert [(p.new, p.duplicate) for p in first.polls] == [(1, 0)]
-    assert [(p.new, p.duplicate) for p in second.polls] == [(1, 0)]  # the known file was not even read
+    assert [(p.new, p.duplicate, p.rejected) for p in first.polls] == [(1, 0, 1)]
+    assert [(p.new, p.duplicate, p.rejected) for p in second.polls] == [(1, 0, 0)]  # known files were not read
     assert nothing_due.polls == []
+    assert len(list(workspace.rejects_dir.glob("*.jsonl"))) == 1
 
 
 def test_intervals_and_back_off() -> None:

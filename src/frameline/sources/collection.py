@@ -13,7 +13,9 @@ Importers see only `ImportOptions`; the monitor (and tests) put these keys in
 - `is_known(source_ref, native_id)`: True when the store already has that
   record, so that a known entry costs no article fetch and no parse;
 - `follow_links`: "auto" (fetch the article when a feed entry has only a
-  summary), "always" or "never".
+  summary), "always" or "never";
+- `rejected_files`: a set the monitor keeps per drop folder, of (file, SHA-256)
+  already rejected, so a scan waiting for OCR is reported once, not every poll.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Collecting:
         self.follow_links: str = extra.get("follow_links", "auto")
         if self.follow_links not in FOLLOW_LINKS_CHOICES:
             raise ValueError(f"follow_links must be one of {', '.join(FOLLOW_LINKS_CHOICES)}, not {self.follow_links!r}")
+        self.rejected_files: set[tuple[str, str]] = extra.get("rejected_files", set())
         hosts = list(extra.get("allow_hosts", ()))
         hosts += os.environ.get(ALLOW_HOSTS_VARIABLE, "").split(",")
         self._allow_hosts = hosts

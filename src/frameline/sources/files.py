@@ -76,11 +76,14 @@ class DocumentFiles(Importer):
         except OSError as error:
             yield ImportRejected(path, None, f"unreadable: {error}")
             return
+        if (native_id, digest) in collecting.rejected_files:
+            return  # rejected at an earlier poll and unchanged since
         suffix = path.suffix.lower()
         reader = {".pdf": self._pdf, ".docx": self._docx, ".html": self._html, ".htm": self._html}.get(suffix, self._text)
         try:
             document = reader(path)
         except ImportRejected as rejection:
+            collecting.rejected_files.add((native_id, digest))
             yield rejection
             return
         document.source = source

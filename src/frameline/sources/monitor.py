@@ -99,6 +99,7 @@ class Monitor:
         self.clock = clock
         self.sleep = sleep
         self._last_good: list[MonitoredSource] = []
+        self._rejected_files: dict[str, set[tuple[str, str]]] = {}  # per drop folder, for this run
         settings = monitor_settings(workspace)
         self.fetcher = Fetcher(FetchPolicy.allowing(settings["allow_hosts"], min_interval=settings["host_interval_s"],
                                                     read_timeout=settings["timeout_s"]))
@@ -195,6 +196,7 @@ class Monitor:
         options = ImportOptions(source_name=source.name, groups=source.groups, extra={
             "fetcher": self.fetcher, "http_state": state, "robots": source.robots,
             "follow_links": source.follow_links, "is_known": self.store.has_document,
+            "rejected_files": self._rejected_files.setdefault(source.target, set()),
         })
         started = self.clock()
         try:
