@@ -44,7 +44,7 @@ def test_the_eight_column_layout_is_recognised_too(tmp_path):
     assert document.published_at == datetime(2017, 5, 1, tzinfo=timezone.utc)
 
 
-def test_current_events_entries_are_read_with_headline_as_title_and_their_first_news_link(tmp_path):
+def test_current_events_entries_are_read_with_their_day_and_first_news_link(tmp_path):
     entry = {"date": "2017-07-10", "headline": "Iraqi Prime Minister declares the battle for Mosul over.",
              "lede": "The battle has taken nine months.", "repo_path": "news/2017/07/10/x.md",
              "sources": [{"outlet": "BBC", "url": "http://www.bbc.com/news/world-middle-east-40558836"}],
@@ -57,6 +57,7 @@ def test_current_events_entries_are_read_with_headline_as_title_and_their_first_
     assert not rejected
     assert document.source.metadata["preset"] == "wikipedia-current-events"
     assert document.source.name == "Wikipedia Current Events Portal (via the Context)"
-    assert document.title == entry["headline"] and document.native_id == "news/2017/07/10/x.md"
+    assert document.text.startswith(entry["headline"]) and document.native_id == "news/2017/07/10/x.md"
+    assert document.url == entry["url"]
     assert document.published_at == datetime(2017, 7, 10, tzinfo=timezone.utc)
     assert document.metadata["sources"][0]["outlet"] == "BBC"
