@@ -95,26 +95,31 @@ def mainstream(data: Path) -> tuple[bytes, bytes, int]:
 
 
 PARTS = [
-    # file, builder, importer, preset, groups, source name, original file
+    # file, builder, importer, preset, groups, source name, original file, licence, attribution
     ("supporters.csv.gz", supporters, "csv", "isis-related-tweets", ["supporters", "extremist"], None,
-     "isis-tweets/IsisFanboy.csv"),
+     "isis-tweets/IsisFanboy.csv", "CC0-1.0", "Fifth Tribe, \"How ISIS Uses Twitter\" (Kaggle)"),
     ("official-propaganda.csv.gz", official_propaganda, "csv", "isis-religious-texts",
-     ["official-propaganda", "extremist"], None, "isis-texts/isis-religious-texts.csv"),
+     ["official-propaganda", "extremist"], None, "isis-texts/isis-religious-texts.csv", "CC0-1.0",
+     "Fifth Tribe, \"Religious Texts Used By ISIS\" (Kaggle)"),
     ("mainstream.jsonl.gz", mainstream, "jsonl", "wikipedia-current-events", ["mainstream"], EVENTS_SOURCE,
-     "events/mosul_events_extract.json"),
+     "events/mosul_events_extract.json", "CC-BY-SA-3.0",
+     "Headlines from Wikipedia's Current Events Portal by Wikipedia contributors, via the Context "
+     "(thecontext.net); ledes quoted from the linked news reports. Converted to JSON Lines; shared under "
+     "CC BY-SA 3.0 (https://creativecommons.org/licenses/by-sa/3.0/)."),
 ]
 
 
 def build(data: Path, out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for name, builder, importer, preset, groups, source_name, original_name in PARTS:
+    for name, builder, importer, preset, groups, source_name, original_name, licence, attribution in PARTS:
         original, converted, records = builder(data)
         _gzip(converted, out / name)
         manifest.append({
             "file": name, "importer": importer, "preset": preset, "groups": groups,
             **({"source_name": source_name} if source_name else {}),
-            "records": records, "from": original_name, "from_sha256": _sha256(original),
+            "records": records, "licence": licence, "attribution": attribution,
+            "from": original_name, "from_sha256": _sha256(original),
             "sha256": _sha256(converted), "bytes": (out / name).stat().st_size,
         })
     header = ("# Written by scripts/build_demo_corpus.py (`make demo-corpus`); do not edit by hand.\n"

@@ -70,6 +70,8 @@ class CorpusPart:
     groups: tuple[str, ...]
     records: int
     sha256: str
+    licence: str
+    attribution: str
     source_name: str | None = None
 
     @property
@@ -92,7 +94,8 @@ class DemoEvent:
 def corpus_parts() -> list[CorpusPart]:
     manifest = yaml.safe_load(CORPUS.joinpath("corpus.yaml").read_text(encoding="utf-8"))
     return [CorpusPart(file=p["file"], importer=p["importer"], preset=p["preset"], groups=tuple(p["groups"]),
-                       records=p["records"], sha256=p["sha256"], source_name=p.get("source_name"))
+                       records=p["records"], sha256=p["sha256"], licence=p["licence"], attribution=p["attribution"],
+                       source_name=p.get("source_name"))
             for p in manifest["parts"]]
 
 
@@ -161,6 +164,7 @@ def import_corpus(workspace: Workspace, store: SqlStore, limit: int | None = Non
         options = ImportOptions(source_name=part.source_name, groups=part.groups, preset=part.preset)
         report = run_import(store, part.importer, [path], options, rejects_dir=workspace.rejects_dir, actor="demo")
         console.print(f"imported {escape(path.name)} as {escape(', '.join(part.groups))}: {report.summary()}")
+        console.print(f"  [dim]{escape(part.licence)}: {escape(part.attribution)}[/]")
         for rejection in report.sample_rejections[:3]:
             console.print(f"  [dim]rejected: {escape(str(rejection))}[/]")
         if report.rejected:
