@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo test bench lock clean-venv
+.PHONY: venv demo demo-corpus test bench lock clean-venv
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,14 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Builds (or reuses) the demo workspace from the bundled corpus, then serves the UI;
+# DEMO_ARGS=--no-serve stops after the analysis.
 demo: $(STAMP)
-	$(BIN)/python -m frameline.demo --workspace $(DEMO_WORKSPACE)
+	$(BIN)/python -m frameline.demo --workspace $(DEMO_WORKSPACE) $(DEMO_ARGS)
+
+# Rebuilds src/frameline/demo_corpus/ from ../shared/data (see DATA_LICENSES.md).
+demo-corpus: $(STAMP)
+	$(BIN)/python scripts/build_demo_corpus.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
