@@ -342,6 +342,10 @@ def status(workspace: WorkspaceOption = None, database_url: DatabaseOption = Non
         console.print("[dim]analysis: nothing analysed yet[/]")
 
 
+from frameline.cli_web import serve, users_app  # noqa: E402 - the web commands reuse the options above
+app.command()(serve), app.add_typer(users_app, name="users")
+
+
 def main() -> None:
     try:
         app()

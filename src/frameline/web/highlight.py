@@ -1,0 +1,79 @@
+"""A document's text with its spans as nested, toggleable highlights.
+
+Spans of different layers overlap freely (a quote inside a frame, an entity
+inside both).  HTML elements must nest, so the text is cut at every span
+boundary and at every line break: inside each piece the set of covering spans
+is constant, and the piece is wrapped in one <mark> per span, longest outside.
+Every <mark> carries the span's index so the page can show its label, score,
+producer and evidence on hover, and its layer so a layer can be switched off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from frameline.records import Span
+from frameline.web.hostile_text import visible_text
+
+LAYER_ORDER = ("frame", "technique", "quote", "entity")
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    spans: tuple[int, ...]  # indices into the span list, outermost first
+
+
+def cut(text: str, spans: list[Span]) -> list[list[Piece]]:
+    """Paragraphs (split at newlines) of pieces with the spans covering each."""
+    length = len(text)
+    valid = [i for i, s in enumerate(spans) if 0 <= s.start < s.end and s.start < length]
+    bounds = {0, length}
+    for i in valid:
+        bounds.update((spans[i].start, min(spans[i].end, length)))
+    bounds.update(i for i, char in enumerate(text) if char == "\n")
+    bounds.update(i + 1 for i, char in enumerate(text) if char == "\n")
+    points = sorted(bounds)
+    paragraphs: list[list[Piece]] = [[]]
+    for start, end in zip(points, points[1:]):
+        if text[start:end] == "\n":
+            paragraphs.append([])
+            continue
+        covering = [i for i in valid if spans[i].start <= start and min(spans[i].end, length) >= end]
+        covering.sort(key=lambda i: (spans[i].start, -spans[i].end, i))
+        paragraphs[-1].append(Piece(start, end, tuple(covering)))
+    return paragraphs
+
+
+def render(text: str, spans: list[Span]) -> Markup:
+    """The text as <p dir="auto"> paragraphs with nested <mark> elements; everything escaped."""
+    out: list[str] = []
+    for paragraph in cut(text, spans):
+        body: list[str] = []
+        for piece in paragraph:
+            inner = str(visible_text(text[piece.start:piece.end]))
+            for index in reversed(piece.spans):
+                span = spans[index]
+                inner = (f'<mark class="hl hl-{escape(layer_class(span.layer))}" data-span="{index}">'
+                         f"{inner}</mark>")
+            body.append(inner)
+        out.append(f'<p dir="auto">{"".join(body) or "&#8203;"}</p>')
+    return Markup("".join(out))
+
+
+def layer_class(layer: str) -> str:
+    """A CSS-safe layer name; unknown layers share one style."""
+    return layer if layer in LAYER_ORDER else "other"
+
+
+def evidence(span: Span, text: str) -> str:
+    """What the analyser matched or said in support, for the hover card."""
+    attributes = span.attributes or {}
+    for key in ("evidence", "cue", "matched", "speaker", "name", "value"):
+        value = attributes.get(key)
+        if value:
+            return str(value) if key == "evidence" else f"{key}: {value}"
+    return text[span.start:span.end][:200]
