@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo test bench lock clean-venv
+.PHONY: venv demo test bench lock clean-venv chromium serve
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,18 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m frameline.demo --workspace $(DEMO_WORKSPACE)
+	@if [ -t 0 ] && [ "$(DEMO_SERVE)" != 0 ]; then $(MAKE) --no-print-directory serve; \
+	else echo "Open the UI with: make serve   (or: $(BIN)/frameline serve --local --workspace $(DEMO_WORKSPACE))"; fi
+
+# The web UI over the demo workspace, single-user local mode (this computer only). Ctrl-C stops it.
+serve: $(STAMP)
+	$(BIN)/frameline serve --local --workspace $(DEMO_WORKSPACE)
+
+# Debian's Chromium for the browser tests (tests/web/test_browser.py skips without it outside CI).
+chromium:
+	@test -x /usr/bin/chromium || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+	  $$s env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-core; }
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -62,3 +62,13 @@ def test_arabic_paragraphs_get_direction_from_their_text():
 def test_sentences_split_on_latin_and_arabic_punctuation():
     text = "First one. Second?  هل هذا سؤال؟ نعم\nlast"
     assert [text[s:e] for s, e in sentences(text)] == ["First one.", "Second?", "هل هذا سؤال؟", "نعم", "last"]
+
+
+def test_hover_evidence_reads_the_frame_analysers_cue_list():
+    from frameline.web.highlight import evidence
+
+    cued = Span(1, 0, 10, "frame", "steadfastness", 0.8, "frames", "1",
+                {"evidence": [{"start": 0, "end": 4, "text": "until", "rule": "cue-en"}], "method": "rule"})
+    assert evidence(cued, "until victory") == "cues: “until” (cue-en) via rule"
+    assert evidence(Span(1, 0, 5, "entity", "place", 1.0, "e", "1", {"matched": "Mosul"}), "Mosul") == "matched: Mosul"
+    assert evidence(Span(1, 0, 5, "quote", "quote", 1.0, "q", "1"), "Hello there") == "Hello"

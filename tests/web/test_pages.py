@@ -141,3 +141,13 @@ def test_openapi_schema_lists_the_api(app):
                  "/api/v1/imports", "/api/v1/timelines/frames"):
         assert path in schema["paths"]
     assert not any(path.startswith(("/search", "/documents")) for path in schema["paths"])  # pages stay out
+
+
+def test_session_cookies_are_httponly_lax_and_secure_over_tls(app):
+    client = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf_token": token})
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("frameline_session="))
+    assert {"httponly", "samesite=lax", "secure"} <= {part.strip().lower() for part in cookie.split(";")}
+    plain = signed_in(app, "viewer").cookies
+    assert "frameline_session" in plain

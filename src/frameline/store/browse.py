@@ -39,19 +39,41 @@ def bucket_start(day: date, interval: str) -> date:
     return day - timedelta(days=day.weekday()) if interval == "week" else day
 
 
-def documents_per_day(store: SqlStore, days: int = 60) -> list[tuple[date, int]]:
-    """Documents per publication day over the most recent `days` days that have any."""
+def activity(store: SqlStore, max_bars: int = 90) -> tuple[str, list[tuple[date, int]]]:
+    """Documents per day, week or month over the whole dated range: the finest unit that fits `max_bars`."""
     counts: Counter[date] = Counter()
     with store._read() as connection:
         for (published,) in connection.execute(select(documents.c.published_at)):
             if published is not None:
                 counts[_day(published)] += 1
     if not counts:
-        return []
-    last = max(counts)
-    first = last - timedelta(days=days - 1)
-    return [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range(days)
-            if first + timedelta(days=i) >= min(counts)]
+        return "day", []
+    first, last = min(counts), max(counts)
+    for unit in ("day", "week", "month"):
+        starts = _unit_starts(first, last, unit)
+        if len(starts) <= max_bars or unit == "month":
+            break
+    per: Counter[date] = Counter()
+    for day, n in counts.items():
+        per[_unit_start(day, unit)] += n
+    return unit, [(start, per.get(start, 0)) for start in starts[-max_bars:]]
+
+
+def _unit_start(day: date, unit: str) -> date:
+    if unit == "month":
+        return day.replace(day=1)
+    return bucket_start(day, unit)
+
+
+def _unit_starts(first: date, last: date, unit: str) -> list[date]:
+    starts, current = [], _unit_start(first, unit)
+    while current <= last:
+        starts.append(current)
+        if unit == "month":
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current += timedelta(days=7 if unit == "week" else 1)
+    return starts
 
 
 def newest_documents(store: SqlStore, limit: int = 10) -> list[int]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from frameline.records import Document, Source, Span
 from frameline.store import browse
 from frameline.store.query import DocumentFilter
-from frameline.web.app import context
+from frameline.web.app import MAX_ROW_ID, RowId, context
 from frameline.web.auth import Principal, check_csrf, require
 from frameline.web.search_params import SearchForm
 
@@ -139,9 +139,9 @@ class GroupEdit(BaseModel):
 
 
 class Judgement(BaseModel):
-    document_id: int
-    start: int = Field(ge=0)
-    end: int = Field(ge=1)
+    document_id: int = Field(ge=1, le=MAX_ROW_ID)
+    start: int = Field(ge=0, le=2**31)
+    end: int = Field(ge=1, le=2**31)
     label: str = Field(min_length=1, max_length=256)
     decision: Literal["accept", "reject", "add"]
 
@@ -177,7 +177,7 @@ def list_documents(request: Request, page: int = Page, per_page: int = PerPage, 
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail)
-def get_document(request: Request, document_id: int, who: Principal = Depends(viewer)):
+def get_document(request: Request, document_id: RowId, who: Principal = Depends(viewer)):
     store = context(request).store
     d = store.get_document(document_id)
     store.audit(who.name, "view-document", str(document_id), {"via": "api"})
@@ -189,7 +189,7 @@ def get_document(request: Request, document_id: int, who: Principal = Depends(vi
 
 
 @router.get("/documents/{document_id}/spans", response_model=list[SpanOut])
-def get_spans(request: Request, document_id: int, layer: list[str] | None = Query(None),
+def get_spans(request: Request, document_id: RowId, layer: list[str] | None = Query(None),
               who: Principal = Depends(viewer)):
     store = context(request).store
     text = store.get_document(document_id).text
@@ -216,7 +216,7 @@ def list_sources(request: Request, who: Principal = Depends(viewer)):
 
 
 @router.post("/sources/{source_id}/groups", response_model=SourceOut)
-def edit_groups(request: Request, source_id: int, edit: GroupEdit, x_csrf_token: str | None = Header(None),
+def edit_groups(request: Request, source_id: RowId, edit: GroupEdit, x_csrf_token: str | None = Header(None),
                 who: Principal = Depends(analyst)):
     check_csrf(who, x_csrf_token)
     store = context(request).store

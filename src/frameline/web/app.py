@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path as PathParameter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +29,9 @@ from frameline.web.annotations import AnnotationBackend, JudgementTable
 from frameline.web.hostile_text import safe_link, strip_bidi, visible_text
 from frameline.workspace import Workspace
 
+# Row ids in URLs: bounded so that a huge number is a 422, not a database overflow.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 PACKAGE = Path(str(resources.files("frameline.web")))
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -80,6 +83,11 @@ def excerpt(document, width: int = 220) -> str:  # noqa: ANN001 - a Document
     return text if len(text) <= width else text[:width].rstrip() + "…"
 
 
+def secure_cookie(request: Request) -> bool:
+    """Secure cookies when configured (behind a TLS proxy) or when the request itself came over TLS."""
+    return request.app.state.web.secure_cookies or request.url.scheme == "https"
+
+
 def context(request: Request) -> WebContext:
     return request.app.state.web
 
@@ -104,7 +112,7 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         response = await call_next(request)
         if new_cookie:
             response.set_cookie(auth.SESSION_COOKIE, new_cookie, httponly=True, samesite="lax",
-                                secure=web.secure_cookies, path="/")
+                                secure=secure_cookie(request), path="/")
         return _secured(response)
 
     @app.exception_handler(auth.NotSignedIn)

@@ -70,10 +70,23 @@ def layer_class(layer: str) -> str:
 
 
 def evidence(span: Span, text: str) -> str:
-    """What the analyser matched or said in support, for the hover card."""
+    """What the analyser matched or said in support, for the hover card.
+
+    Analysers describe evidence in their own attributes: a string, or (the frames
+    analyser) a list of {text, rule} cues; otherwise the matched alias, speaker,
+    name or value; at worst the covered text itself.
+    """
     attributes = span.attributes or {}
-    for key in ("evidence", "cue", "matched", "speaker", "name", "value"):
+    found = attributes.get("evidence")
+    if isinstance(found, list) and found:
+        cues = [f"“{item.get('text', '')}”" + (f" ({item['rule']})" if item.get("rule") else "")
+                for item in found[:6] if isinstance(item, dict)]
+        prefix = "cues: " if cues else ""
+        return (prefix + ", ".join(cues) + (f" via {attributes['method']}" if attributes.get("method") else ""))[:400]
+    if found:
+        return str(found)[:400]
+    for key in ("matched", "speaker", "name", "value"):
         value = attributes.get(key)
         if value:
-            return str(value) if key == "evidence" else f"{key}: {value}"
+            return f"{key}: {value}"[:400]
     return text[span.start:span.end][:200]

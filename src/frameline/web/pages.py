@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from frameline.reports.exports import write_csv, write_jsonl, export_records
 from frameline.store import QuerySyntaxError, SearchQuery, browse
-from frameline.web.app import context, render
+from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, require
 from frameline.web.highlight import LAYER_ORDER, evidence, layer_class
 from frameline.web.highlight import render as render_highlights
@@ -41,10 +41,10 @@ def overview(request: Request, who: Principal = Depends(viewer)):
     newest = browse.newest_documents(store, 12)
     documents = store.get_documents(newest)
     sources = {source.id: source for source in store.list_sources()}
-    per_day = browse.documents_per_day(store, 60)
+    unit, per_day = browse.activity(store)
     return render(request, "overview.html", status=status,
                   newest=[(documents[i], sources[documents[i].source_id]) for i in newest if i in documents],
-                  per_day=per_day, max_per_day=max([n for _, n in per_day] or [1]),
+                  per_day=per_day, unit=unit, max_per_day=max([n for _, n in per_day] or [1]),
                   imports=store.list_imports(5), frames=browse.label_counts(store, "frame", 12))
 
 
@@ -93,7 +93,7 @@ def export(request: Request, format: str = "csv", who: Principal = Depends(analy
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
-def document(request: Request, document_id: int, who: Principal = Depends(viewer)):
+def document(request: Request, document_id: RowId, who: Principal = Depends(viewer)):
     web = context(request)
     store = web.store
     doc = store.get_document(document_id)

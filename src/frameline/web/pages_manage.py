@@ -15,7 +15,7 @@ from frameline.sources import BrokenImporter, UnknownImporter, available_importe
 from frameline.sources.base import ImportOptions, ImportRejected
 from frameline.sources.runner import run_import
 from frameline.store.accounts import ROLES, AccountError
-from frameline.web.app import context, render
+from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, check_csrf, require
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ def sources(request: Request, who: Principal = Depends(viewer)):
 
 
 @router.post("/sources/{source_id}/groups")
-def edit_groups(request: Request, source_id: int, groups: str = Form(""), csrf_token: str = Form(""),
+def edit_groups(request: Request, source_id: RowId, groups: str = Form(""), csrf_token: str = Form(""),
                 who: Principal = Depends(analyst)):
     check_csrf(who, csrf_token)
     store = context(request).store
@@ -119,7 +119,7 @@ def annotation_queue(request: Request, who: Principal = Depends(analyst)):
 
 
 @router.get("/annotate/{document_id}", response_class=HTMLResponse)
-def annotate(request: Request, document_id: int, who: Principal = Depends(analyst)):
+def annotate(request: Request, document_id: RowId, who: Principal = Depends(analyst)):
     web = context(request)
     doc = web.store.get_document(document_id)
     queue = web.annotations.queue(30)
@@ -130,7 +130,7 @@ def annotate(request: Request, document_id: int, who: Principal = Depends(analys
 
 
 @router.post("/annotate/{document_id}")
-def judge(request: Request, document_id: int, start: int = Form(...), end: int = Form(...), label: str = Form(...),
+def judge(request: Request, document_id: RowId, start: int = Form(...), end: int = Form(...), label: str = Form(...),
           decision: str = Form(...), csrf_token: str = Form(""), who: Principal = Depends(analyst)):
     check_csrf(who, csrf_token)
     web = context(request)

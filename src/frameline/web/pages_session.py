@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from frameline.web import auth
-from frameline.web.app import context, render
+from frameline.web.app import RowId, context, render, secure_cookie
 from frameline.web.auth import Principal, check_csrf, require
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def login_form(request: Request, next: str = "/"):
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", login_csrf=token, next=_safe_next(next), error=None)
     response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=context(request).secure_cookies, path="/login")
+                        secure=secure_cookie(request), path="/login")
     return response
 
 
@@ -54,7 +54,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
             web.store.audit(user.username, "login", client)
             response = RedirectResponse(_safe_next(next), 303)
             response.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="lax",
-                                secure=web.secure_cookies, path="/")
+                                secure=secure_cookie(request), path="/")
             response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
             return response
         web.limiter.failed(client, username)
@@ -64,7 +64,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     response = render(request, "login.html", status_code=status, login_csrf=token, next=_safe_next(next),
                       error=error)
     response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=web.secure_cookies, path="/login")
+                        secure=secure_cookie(request), path="/login")
     return response
 
 
@@ -95,7 +95,7 @@ def create_token(request: Request, name: str = Form("token"), csrf_token: str = 
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int, csrf_token: str = Form(""), who: Principal = Depends(viewer)):
+def revoke_token(request: Request, token_id: RowId, csrf_token: str = Form(""), who: Principal = Depends(viewer)):
     check_csrf(who, csrf_token)
     web = context(request)
     if web.accounts.revoke_api_token(who.user, token_id):

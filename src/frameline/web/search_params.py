@@ -46,6 +46,8 @@ class SearchForm:
             page = int(one("page") or 1)
         except ValueError as error:
             raise QuerySyntaxError("source and page must be whole numbers") from error
+        if any(not 0 < source < 2**63 for source in sources):
+            raise QuerySyntaxError("source ids are positive whole numbers")
         if not 1 <= page <= MAX_PAGE:
             raise QuerySyntaxError(f"page must be between 1 and {MAX_PAGE}")
         return cls(q=one("q"), source=sources, group=many("group"), lang=many("lang"), since=one("since"),
