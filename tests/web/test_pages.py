@@ -151,3 +151,19 @@ def test_session_cookies_are_httponly_lax_and_secure_over_tls(app):
     assert {"httponly", "samesite=lax", "secure"} <= {part.strip().lower() for part in cookie.split(";")}
     plain = signed_in(app, "viewer").cookies
     assert "frameline_session" in plain
+
+
+def test_a_feed_is_recorded_where_the_collector_reads_it(clients, web_workspace):
+    workspace = web_workspace[0]
+    analyst = clients["analyst"]
+    response = analyst.post("/sources/feeds", data={"url": "https://news.example/world.rss", "groups": "mainstream",
+                                                    "interval_minutes": "30", "csrf_token": csrf_of(analyst)})
+    assert response.status_code == 200 and "Monitoring https://news.example/world.rss" in response.text
+    entries = workspace.settings["monitor"]["sources"]
+    assert {"kind": "rss", "target": "https://news.example/world.rss", "every": "30m",
+            "groups": ["mainstream"]} in entries
+    from frameline.workspace import load_workspace
+    assert load_workspace(workspace.path).settings["monitor"]["sources"] == entries  # saved to frameline.yaml
+    assert "not polled yet" in analyst.get("/sources").text
+    bad = analyst.post("/sources/feeds", data={"url": "javascript:alert(1)", "csrf_token": csrf_of(analyst)})
+    assert bad.status_code == 400 and "http:// or https://" in bad.text

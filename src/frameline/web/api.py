@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from frameline.records import Document, Source, Span
 from frameline.store import browse
 from frameline.store.query import DocumentFilter
+from frameline.sources.base import ImportOptions
+from frameline.web import uploads
 from frameline.web.app import MAX_ROW_ID, RowId, context
 from frameline.web.auth import Principal, check_csrf, require
 from frameline.web.search_params import SearchForm
@@ -237,6 +239,33 @@ def list_imports(request: Request, page: int = Page, per_page: int = PerPage, wh
                       page=page, per_page=per_page, total=len(everything))
 
 
+class ImportResult(BaseModel):
+    import_id: int
+    file: str
+    new: int
+    duplicate: int
+    rejected: int
+    rejections: list[str]
+
+
+@router.post("/imports", response_model=ImportResult, status_code=201, summary="Upload a file and import it")
+def create_import(request: Request, importer: str = Form(..., max_length=64), upload: UploadFile = File(...),
+                  source_name: str = Form("", max_length=512), groups: list[str] = Form([]),
+                  preset: str = Form("", max_length=128), x_csrf_token: str | None = Header(None),
+                  who: Principal = Depends(analyst)):
+    check_csrf(who, x_csrf_token)
+    web = context(request)
+    options = ImportOptions(source_name=source_name.strip() or None,
+                            groups=tuple(g.strip()[:128] for g in groups[:20] if g.strip()), preset=preset.strip() or None)
+    try:
+        name, report = uploads.import_upload(web.workspace, web.store, importer, upload.filename, upload.file,
+                                             options, who.name, web.max_upload_bytes)
+    except uploads.UploadRejected as error:
+        raise HTTPException(413 if "upload limit" in str(error) else 400, str(error)) from error
+    return ImportResult(import_id=report.import_id, file=name, new=report.new, duplicate=report.duplicate,
+                        rejected=report.rejected, rejections=[str(r) for r in report.sample_rejections[:20]])
+
+
 @router.get("/timelines/frames", response_model=Timeline, summary="Documents per frame per day or week per group")
 def frame_timeline(request: Request, interval: Literal["day", "week"] = "week",
                    measure: Literal["count", "share"] = "count", group: list[str] | None = Query(None),
@@ -267,7 +296,6 @@ def annotate(request: Request, judgement: Judgement, x_csrf_token: str | None = 
         created = web.annotations.record(judgement.document_id, judgement.start, judgement.end, judgement.label,
                                          judgement.decision, who.name)
     except ValueError as error:
-        from fastapi import HTTPException
         raise HTTPException(422, str(error)) from error
     web.store.audit(who.name, "annotate", str(judgement.document_id), judgement.model_dump() | {"via": "api"})
     return Created(id=created)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from frameline.records import SourceRef
-from frameline.sources import BrokenImporter, UnknownImporter, available_importers
-from frameline.sources.base import ImportOptions, ImportRejected
-from frameline.sources.runner import run_import
+from frameline.sources import available_importers
+from frameline.sources.base import ImportOptions
 from frameline.store.accounts import ROLES, AccountError
+from frameline.web import monitoring, uploads
 from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, check_csrf, require
 
 router = APIRouter(include_in_schema=False)
 viewer, analyst, admin = require("viewer"), require("analyst"), require("admin")
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
 def _labels(text: str) -> list[str]:
@@ -32,7 +25,8 @@ def sources_page(request: Request, message: str | None = None, problem: str | No
     status = store.status()
     counts = {row["id"]: row["documents"] for row in status["sources"]}
     return render(request, "sources.html", status_code=status_code, sources=store.list_sources(), counts=counts,
-                  imports=store.list_imports(20), importers=sorted(available_importers()), message=message,
+                  imports=store.list_imports(20), feeds=monitoring.watched_feeds(context(request).workspace, store),
+                  importers=sorted(available_importers()), message=message,
                   problem=problem)
 
 
@@ -63,26 +57,13 @@ def upload_import(request: Request, importer: str = Form(...), upload: UploadFil
     """Save the uploaded file into the workspace's uploads folder and run the importer over it."""
     check_csrf(who, csrf_token)
     web = context(request)
-    name = _UNSAFE_NAME.sub("_", Path(upload.filename or "upload").name)[-120:].lstrip(".") or "upload"
-    folder = web.workspace.path / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}-{name}"
-    written = 0
-    with target.open("wb") as handle:
-        while chunk := upload.file.read(1 << 20):
-            written += len(chunk)
-            if written > web.max_upload_bytes:
-                handle.close()
-                target.unlink()
-                return sources_page(request, problem="The file is larger than the upload limit.", status_code=413)
-            handle.write(chunk)
     options = ImportOptions(source_name=source_name.strip() or None, groups=tuple(_labels(groups)),
                             preset=preset.strip() or None)
     try:
-        report = run_import(web.store, importer, [target], options, rejects_dir=web.workspace.rejects_dir,
-                            actor=who.name)
-    except (UnknownImporter, BrokenImporter, ImportRejected, ValueError) as error:
-        return sources_page(request, problem=f"{name}: {error}", status_code=400)
+        name, report = uploads.import_upload(web.workspace, web.store, importer, upload.filename, upload.file,
+                                             options, who.name, web.max_upload_bytes)
+    except uploads.UploadRejected as error:
+        return sources_page(request, problem=str(error), status_code=413 if "upload limit" in str(error) else 400)
     problem = None
     if report.rejected:
         problem = "; ".join(str(r) for r in report.sample_rejections[:3])
@@ -92,19 +73,15 @@ def upload_import(request: Request, importer: str = Form(...), upload: UploadFil
 @router.post("/sources/feeds", response_class=HTMLResponse)
 def add_feed(request: Request, url: str = Form(...), groups: str = Form(""), interval_minutes: int = Form(60),
              csrf_token: str = Form(""), who: Principal = Depends(analyst)):
-    """Record a feed to monitor.  The collector (a separate component) reads `metadata.monitor`."""
+    """Record a feed for the collector (`frameline watch`) to poll."""
     check_csrf(who, csrf_token)
-    store = context(request).store
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
-        return sources_page(request, problem="A feed address must be an http:// or https:// URL.", status_code=400)
-    source_id = store.ensure_source(SourceRef(kind="rss", name=url, url=url, groups=tuple(_labels(groups))))
-    store.merge_source_metadata(source_id, {"monitor": {
-        "url": url, "interval_minutes": max(5, min(interval_minutes, 7 * 24 * 60)), "added_by": who.name,
-        "added_at": datetime.now(timezone.utc).isoformat()}})
-    store.audit(who.name, "feed-added", url, {"groups": _labels(groups)})
-    return sources_page(request, message=f"Monitoring {url} (the collector picks it up on its next run).")
+    web = context(request)
+    try:
+        monitoring.add_feed(web.workspace, url, interval_minutes, tuple(_labels(groups)))
+    except monitoring.FeedRejected as error:
+        return sources_page(request, problem=str(error), status_code=400)
+    web.store.audit(who.name, "feed-added", url.strip(), {"groups": _labels(groups), "every_minutes": interval_minutes})
+    return sources_page(request, message=f"Monitoring {url.strip()}: `frameline watch` polls it from its next cycle.")
 
 
 # -- annotation -----------------------------------------------------------------------
