@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from frameline.store import browse
-from frameline.store.accounts import AccountStore
+import pytest
+
+from frameline.store.accounts import AccountError, AccountStore
 
 from .corpus import AMAQ, NASHIR, REUTERS, label, raw_doc, span
 
@@ -55,6 +57,11 @@ def test_judgements_and_same_content(store):
 def test_accounts_sessions_and_tokens(store):
     accounts = AccountStore(store)
     user = accounts.add_user("amira", "a long passphrase", "analyst")
+    for name, password, role, problem in (("amira", "another passphrase", "viewer", "already a user"),
+                                          ("bob", "short", "viewer", "at least 10"),
+                                          ("bob", "a long passphrase", "root", "role must be")):
+        with pytest.raises(AccountError, match=problem):
+            accounts.add_user(name, password, role)
     assert accounts.authenticate("amira", "wrong") is None
     assert accounts.authenticate("amira", "a long passphrase").username == "amira"
     cookie, session = accounts.open_session(user)

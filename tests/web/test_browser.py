@@ -153,6 +153,9 @@ def test_an_analyst_works_through_the_ui(page, server, tmp_path):
     page.keyboard.press("a")
     page.wait_for_selector(".judged-accept")
     assert "accept: steadfastness" in page.inner_text(".sentences")
+    page.keyboard.press("j")
+    page.keyboard.press("2")  # add the second frame of the list to the second sentence
+    page.wait_for_selector("#sentences li:nth-child(2) .judged-add")
     shot(page, "08-annotate")
 
     assert not page.problems, page.problems

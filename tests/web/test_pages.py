@@ -167,3 +167,11 @@ def test_a_feed_is_recorded_where_the_collector_reads_it(clients, web_workspace)
     assert "not polled yet" in analyst.get("/sources").text
     bad = analyst.post("/sources/feeds", data={"url": "javascript:alert(1)", "csrf_token": csrf_of(analyst)})
     assert bad.status_code == 400 and "http:// or https://" in bad.text
+
+
+def test_the_audit_log_can_be_filtered_by_action(clients):
+    admin = clients["admin"]
+    clients["viewer"].get("/documents/1")
+    page = admin.get("/admin/audit", params={"action": "view-document", "actor": "viewer"}).text
+    rows = re.findall(r'<span class="tag">([\w-]+)</span></td>', page)
+    assert rows and set(rows) == {"view-document"}

@@ -111,7 +111,10 @@ def test_a_non_loopback_client_is_refused_in_local_mode(tmp_path):
     remote = TestClient(app, client=("192.0.2.7", 50000))
     assert remote.get("/").status_code == 403
     assert remote.get("/api/v1/sources").status_code == 403
-    local = TestClient(app, client=("127.0.0.1", 50000), follow_redirects=False)
+    rebound = TestClient(app, base_url="http://attacker.example:8000", client=("127.0.0.1", 50000))
+    assert rebound.get("/api/v1/sources").status_code == 421  # DNS rebinding: a foreign Host header
+    local = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000), follow_redirects=False)
+    assert TestClient(app, base_url="http://localhost:8000", client=("::1", 5)).get("/").status_code == 200
     page = local.get("/")
     assert page.status_code == 200 and "local" in page.text
     cookie = page.headers["set-cookie"].lower()

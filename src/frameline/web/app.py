@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Path as PathParameter, Request
 from fastapi.exceptions import RequestValidationError
@@ -108,6 +109,10 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         client = request.client.host if request.client else ""
         if web.local and client not in auth.LOOPBACK:
             return _secured(PlainTextResponse("local mode accepts connections from this computer only", 403))
+        if web.local and _host_name(request.headers.get("host", "")) not in auth.LOOPBACK:
+            # A web page elsewhere can point its own host name at 127.0.0.1 (DNS rebinding) and then
+            # read a sign-in-free server as same-origin; only loopback names are answered.
+            return _secured(PlainTextResponse("local mode answers only to localhost or 127.0.0.1 addresses", 421))
         new_cookie = _authenticate(request, web)
         response = await call_next(request)
         if new_cookie:
@@ -120,7 +125,7 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         if _wants_json(request):
             return JSONResponse({"detail": "sign in or send an API token"}, 401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        return RedirectResponse(f"/login?next={request.url.path}", 303)
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
 
     @app.exception_handler(auth.Forbidden)
     async def forbidden(request: Request, error: auth.Forbidden):  # noqa: ANN202
@@ -159,6 +164,14 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
     app.include_router(pages_manage.router)
     app.include_router(api.router)
     return app
+
+
+def _host_name(host: str) -> str:
+    """The host part of a Host header: `[::1]:8000` -> `::1`, `localhost:8000` -> `localhost`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _plain_errors(error: RequestValidationError) -> list[dict[str, Any]]:

@@ -28,22 +28,29 @@ class Piece:
 
 
 def cut(text: str, spans: list[Span]) -> list[list[Piece]]:
-    """Paragraphs (split at newlines) of pieces with the spans covering each."""
+    """Paragraphs (split at newlines) of pieces with the spans covering each.
+
+    One sweep over the sorted boundaries with the set of open spans, so a long
+    document with many lines and spans costs O(boundaries × open spans).
+    """
     length = len(text)
-    valid = [i for i, s in enumerate(spans) if 0 <= s.start < s.end and s.start < length]
-    bounds = {0, length}
-    for i in valid:
-        bounds.update((spans[i].start, min(spans[i].end, length)))
-    bounds.update(i for i, char in enumerate(text) if char == "\n")
-    bounds.update(i + 1 for i, char in enumerate(text) if char == "\n")
-    points = sorted(bounds)
+    starts: dict[int, list[int]] = {}
+    ends: dict[int, list[int]] = {}
+    for i, s in enumerate(spans):
+        if 0 <= s.start < s.end and s.start < length:
+            starts.setdefault(s.start, []).append(i)
+            ends.setdefault(min(s.end, length), []).append(i)
+    newlines = [i for i, char in enumerate(text) if char == "\n"]
+    points = sorted({0, length, *starts, *ends, *newlines, *(i + 1 for i in newlines)})
     paragraphs: list[list[Piece]] = [[]]
+    open_spans: set[int] = set()
     for start, end in zip(points, points[1:]):
-        if text[start:end] == "\n":
+        open_spans.difference_update(ends.get(start, ()))
+        open_spans.update(starts.get(start, ()))
+        if end == start + 1 and text[start] == "\n":
             paragraphs.append([])
             continue
-        covering = [i for i in valid if spans[i].start <= start and min(spans[i].end, length) >= end]
-        covering.sort(key=lambda i: (spans[i].start, -spans[i].end, i))
+        covering = sorted(open_spans, key=lambda i: (spans[i].start, -spans[i].end, i))
         paragraphs[-1].append(Piece(start, end, tuple(covering)))
     return paragraphs
 

@@ -18,6 +18,7 @@ from frameline.web.highlight import render as render_highlights
 from frameline.web.search_params import SearchForm
 
 router = APIRouter(include_in_schema=False)
+DISPLAY_LIMIT = 1_000_000  # characters shown on the document page; exports and the API carry the rest
 viewer = require("viewer")
 analyst = require("analyst")
 
@@ -98,7 +99,7 @@ def document(request: Request, document_id: RowId, who: Principal = Depends(view
     store = web.store
     doc = store.get_document(document_id)
     source = store.get_source(doc.source_id)
-    spans = [s for s in store.get_spans(document_id) if s.layer != "link"]
+    spans = [s for s in store.get_spans(document_id) if s.layer != "link" and s.start < DISPLAY_LIMIT]
     labels = store.get_labels(document_id)
     span_data = [{"layer": s.layer, "label": s.label, "score": s.score, "producer": f"{s.producer} {s.producer_version}",
                   "evidence": evidence(s, doc.text), "text": doc.text[s.start:s.end][:300]} for s in spans]
@@ -113,7 +114,9 @@ def document(request: Request, document_id: RowId, who: Principal = Depends(view
         siblings = _with_sources(store, member_ids)
     elsewhere = _with_sources(store, browse.same_content(store, doc.content_hash, document_id))
     store.audit(who.name, "view-document", str(document_id))
-    return render(request, "document.html", doc=doc, source=source, text_html=render_highlights(doc.text, spans),
+    return render(request, "document.html", doc=doc, source=source,
+                  text_html=render_highlights(doc.text[:DISPLAY_LIMIT], spans),
+                  truncated=len(doc.text) > DISPLAY_LIMIT,
                   span_json=json.dumps(span_data, ensure_ascii=False), layers=layers,
                   layer_order=[*LAYER_ORDER, "other"], labels=labels, cluster=cluster, siblings=siblings,
                   elsewhere=elsewhere)

@@ -124,10 +124,18 @@ def judge(request: Request, document_id: RowId, start: int = Form(...), end: int
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_log(request: Request, who: Principal = Depends(admin)):
+def audit_log(request: Request, action: str = "", actor: str = "", who: Principal = Depends(admin)):
+    return admin_page(request, action=action.strip(), actor=actor.strip())
+
+
+def admin_page(request: Request, message: str | None = None, problem: str | None = None, action: str = "",
+               actor: str = "", status_code: int = 200):
+    """Settings, users and the newest audit entries, optionally only one action or actor."""
     web = context(request)
-    return render(request, "admin.html", entries=web.store.audit_entries(300), users=web.accounts.list_users(),
-                  roles=ROLES, message=None, problem=None)
+    entries = [e for e in web.store.audit_entries(5000)
+               if (not action or e["action"] == action) and (not actor or e["actor"] == actor)][:500]
+    return render(request, "admin.html", status_code=status_code, entries=entries, users=web.accounts.list_users(),
+                  roles=ROLES, message=message, problem=problem, action=action, actor=actor)
 
 
 @router.post("/admin/settings")
@@ -154,8 +162,7 @@ def add_user(request: Request, username: str = Form(...), password: str = Form(.
         message = f"Added {username} ({role})."
     except AccountError as error:
         problem = str(error)
-    return render(request, "admin.html", status_code=400 if problem else 200, entries=web.store.audit_entries(300),
-                  users=web.accounts.list_users(), roles=ROLES, message=message, problem=problem)
+    return admin_page(request, message=message, problem=problem, status_code=400 if problem else 200)
 
 
 @router.post("/admin/users/{username}/disable")
