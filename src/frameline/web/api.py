@@ -152,6 +152,23 @@ class Created(BaseModel):
     id: int
 
 
+def search_filters(
+    source: list[int] | None = Query(None, description="Source id (repeatable)."),
+    group: list[str] | None = Query(None, description="Source group (repeatable)."),
+    lang: list[str] | None = Query(None, description="Language code (repeatable)."),
+    since: str | None = Query(None, description="From this day, YYYY-MM-DD (UTC)."),
+    until: str | None = Query(None, description="Up to and including this day, YYYY-MM-DD."),
+    frame: str | None = Query(None, description="Documents labelled with this frame."),
+    technique: str | None = Query(None, description="Documents with a span of this persuasion technique."),
+    entity: str | None = Query(None, description="Documents mentioning this watch-listed entity id."),
+    cluster: str | None = Query(None, description="Members of this re-post cluster."),
+) -> None:
+    """Declares the filters for the schema; `SearchForm` reads them from the query string."""
+
+
+Filters = Depends(search_filters)
+
+
 def _document(d: Document) -> DocumentOut:
     return DocumentOut(id=d.id, source_id=d.source_id, native_id=d.native_id, title=d.title, text=d.text, url=d.url,
                        author=d.author, published_at=d.published_at, collected_at=d.collected_at,
@@ -170,7 +187,8 @@ def _span(s: Span, text: str) -> SpanOut:
 
 
 @router.get("/documents", response_model=DocumentPage, summary="Documents, newest first, with search filters")
-def list_documents(request: Request, page: int = Page, per_page: int = PerPage, who: Principal = Depends(viewer)):
+def list_documents(request: Request, page: int = Page, per_page: int = PerPage, _filters: None = Filters,
+                   who: Principal = Depends(viewer)):
     form = SearchForm.from_params(request.query_params, per_page=per_page)
     form.q, form.sort, form.page = "", "newest", page
     results = context(request).store.search(form.query())
@@ -200,7 +218,8 @@ def get_spans(request: Request, document_id: RowId, layer: list[str] | None = Qu
 
 @router.get("/search", response_model=SearchPage, summary="Full-text search (Arabic-aware) with filters")
 def search(request: Request, q: str = Query("", max_length=500), page: int = Page, per_page: int = PerPage,
-           sort: Literal["relevance", "newest", "oldest"] = "relevance", who: Principal = Depends(viewer)):
+           sort: Literal["relevance", "newest", "oldest"] = "relevance", _filters: None = Filters,
+           who: Principal = Depends(viewer)):
     form = SearchForm.from_params(request.query_params, per_page=per_page)
     results = context(request).store.search(form.query())
     return SearchPage(items=[Hit(document=_document(h.document), source=_source(h.source), rank=h.rank,

@@ -94,4 +94,6 @@ def _day(value: str, name: str, end: bool = False) -> datetime | None:
     except ValueError as error:
         raise QuerySyntaxError(f"{name} must be a date like 2017-07-10") from error
     moment = datetime.combine(day, time(), tzinfo=timezone.utc)
-    return moment + timedelta(days=1) if end else moment
+    if end:
+        return moment + timedelta(days=1) if day < date.max else None  # the last representable day: no bound
+    return moment
