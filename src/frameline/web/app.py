@@ -34,11 +34,14 @@ from frameline.workspace import Workspace
 MAX_ROW_ID = 2**63 - 1
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 PACKAGE = Path(str(resources.files("frameline.web")))
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+# plotly.js injects <style> rules and style attributes as it draws; only the chart pages allow inline
+# styles (never inline scripts).
+CHART_PAGES = ("/frames",)
+CSP_CHARTS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -118,7 +121,7 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         if new_cookie:
             response.set_cookie(auth.SESSION_COOKIE, new_cookie, httponly=True, samesite="lax",
                                 secure=secure_cookie(request), path="/")
-        return _secured(response)
+        return _secured(response, request.url.path)
 
     @app.exception_handler(auth.NotSignedIn)
     async def not_signed_in(request: Request, _error: auth.NotSignedIn):  # noqa: ANN202
@@ -189,7 +192,8 @@ def _error_response(request: Request, status: int, message: str):  # noqa: ANN20
         request, "error.html", {"status": status, "message": message, **page_globals(request)}, status_code=status)
 
 
-def _secured(response):  # noqa: ANN001, ANN202
+def _secured(response, path: str = ""):  # noqa: ANN001, ANN202
+    response.headers.setdefault("Content-Security-Policy", CSP_CHARTS if path in CHART_PAGES else CSP)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
