@@ -175,3 +175,12 @@ def test_the_audit_log_can_be_filtered_by_action(clients):
     page = admin.get("/admin/audit", params={"action": "view-document", "actor": "viewer"}).text
     rows = re.findall(r'<span class="tag">([\w-]+)</span></td>', page)
     assert rows and set(rows) == {"view-document"}
+
+
+def test_frame_timeline_filters_by_group_and_dates(clients):
+    viewer = clients["viewer"]
+    narrowed = viewer.get("/api/v1/timelines/frames", params={"interval": "day", "since": "2017-07-17",
+                                                              "until": "2017-07-17", "group": "extremist"}).json()
+    assert narrowed["buckets"] == ["2017-07-17"] and narrowed["frames"] == ["victory-declaration"]
+    page = viewer.get("/frames", params={"group": ["extremist", "<script>"], "since": "2017-07-17"}).text
+    assert 'data-query="interval=week&amp;measure=count&amp;group=extremist&amp;since=2017-07-17"' in page

@@ -288,8 +288,12 @@ def create_import(request: Request, importer: str = Form(..., max_length=64), up
 @router.get("/timelines/frames", response_model=Timeline, summary="Documents per frame per day or week per group")
 def frame_timeline(request: Request, interval: Literal["day", "week"] = "week",
                    measure: Literal["count", "share"] = "count", group: list[str] | None = Query(None),
+                   since: str | None = Query(None, description="From this day, YYYY-MM-DD."),
+                   until: str | None = Query(None, description="Up to and including this day, YYYY-MM-DD."),
                    who: Principal = Depends(viewer)):
-    timeline = browse.frame_timeline(context(request).store, interval, DocumentFilter(groups=group or []))
+    dates = SearchForm.from_params(request.query_params).document_filter()
+    timeline = browse.frame_timeline(context(request).store, interval,
+                                     DocumentFilter(groups=group or [], since=dates.since, until=dates.until))
     groups: dict[str, dict[str, list[float]]] = {}
     for name, per_frame in timeline.groups.items():
         totals = timeline.totals[name]
