@@ -52,6 +52,8 @@ def _routes(ids):  # noqa: ANN001, ANN202
         ("GET", "/api/v1/documents", "/api/v1/documents?per_page=2", "viewer", 200, None),
         ("GET", "/api/v1/documents/{document_id}", f"/api/v1/documents/{doc}", "viewer", 200, None),
         ("GET", "/api/v1/documents/{document_id}/spans", f"/api/v1/documents/{doc}/spans?layer=frame", "viewer", 200, None),
+        ("GET", "/api/v1/documents/{document_id}/annotations", f"/api/v1/documents/{doc}/annotations", "viewer", 200,
+         None),
         ("GET", "/api/v1/search", "/api/v1/search?q=الموصل", "viewer", 200, None),
         ("GET", "/api/v1/sources", "/api/v1/sources", "viewer", 200, None),
         ("POST", "/api/v1/sources/{source_id}/groups", "/api/v1/sources/1/groups", "analyst", 200,

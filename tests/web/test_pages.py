@@ -69,6 +69,9 @@ def test_annotating_a_sentence_is_stored_and_audited(clients, web_workspace):
     stored = browse.judgements(web_workspace[1], document)
     assert {(j["label"], j["decision"], j["actor"]) for j in stored} >= {("steadfastness", "reject", "analyst")}
     assert "reject: steadfastness" in analyst.get(f"/annotate/{document}").text
+    listed = clients["viewer"].get(f"/api/v1/documents/{document}/annotations").json()
+    assert any(j["decision"] == "reject" and j["text"] == "جنود الخلافة في الموصل ثابتون حتى النصر أو الشهادة."
+               for j in listed)
 
 
 def test_uploading_a_file_imports_it_with_groups(clients):

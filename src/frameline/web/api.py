@@ -309,6 +309,27 @@ def status(request: Request, who: Principal = Depends(viewer)) -> dict[str, Any]
     return context(request).store.status()
 
 
+class JudgementOut(BaseModel):
+    id: int
+    start: int
+    end: int
+    label: str
+    decision: str
+    actor: str
+    at: datetime
+    text: str
+
+
+@router.get("/documents/{document_id}/annotations", response_model=list[JudgementOut],
+            summary="Analysts' accept/reject/add judgements on this document's sentences")
+def list_annotations(request: Request, document_id: RowId, who: Principal = Depends(viewer)):
+    store = context(request).store
+    text = store.get_document(document_id).text
+    return [JudgementOut(id=j["id"], start=j["start"], end=j["end"], label=j["label"], decision=j["decision"],
+                         actor=j["actor"], at=j["at"], text=text[j["start"]:j["end"]])
+            for j in browse.judgements(store, document_id)]
+
+
 @router.post("/annotations", response_model=Created, status_code=201)
 def annotate(request: Request, judgement: Judgement, x_csrf_token: str | None = Header(None),
              who: Principal = Depends(analyst)):
