@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo demo-corpus test bench lock clean-venv
+.PHONY: venv demo demo-corpus test bench lock clean-venv chromium serve
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ demo: $(STAMP)
 # Rebuilds src/frameline/demo_corpus/ from ../shared/data (see DATA_LICENSES.md).
 demo-corpus: $(STAMP)
 	$(BIN)/python scripts/build_demo_corpus.py
+
+# The web UI over the demo workspace, single-user local mode (this computer only). Ctrl-C stops it.
+serve: $(STAMP)
+	$(BIN)/frameline serve --local --workspace $(DEMO_WORKSPACE)
+
+# Debian's Chromium for the browser tests (tests/web/test_browser.py skips without it outside CI).
+chromium:
+	@test -x /usr/bin/chromium || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+	  $$s env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-core; }
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -223,4 +223,56 @@ collection_status = Table(
     Column("last_new", Integer, nullable=False, default=0),
     Column("total_new", Integer, nullable=False, default=0),
     Column("polls", Integer, nullable=False, default=0),
+# -- accounts (web users, sessions, API tokens; sentence judgements from the annotation page; migration 0005) --
+# Secrets are stored only as hashes: argon2 for passwords, SHA-256 for session and API tokens
+# (high-entropy random values, so a fast hash is enough and lets us look them up by hash).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),  # admin | analyst | viewer
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_user_sessions_user", "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_tokens_user", "user_id"),
+)
+
+# An analyst's verdict on a frame for one sentence: accept or reject a detected frame, or add one.
+sentence_judgements = Table(
+    "sentence_judgements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("label", String(256), nullable=False),
+    Column("decision", String(16), nullable=False),  # accept | reject | add
+    Column("actor", String(128), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_sentence_judgements_document", "document_id", "start"),
 )

@@ -1,0 +1,186 @@
+"""The UI in a real browser (Debian's Chromium via Playwright), with screenshots to look at.
+
+Sign in, import a file through the Sources page, search in English and Arabic,
+open a document and toggle its highlight layers, annotate a sentence with the
+keyboard, and see the frame chart render.  Every page is checked for script
+errors and Content-Security-Policy violations, and a hostile document must not
+run anything.  Screenshots go to test-artefacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from frameline.sources.base import ImportOptions
+from frameline.sources.runner import run_import
+from frameline.web import create_app
+
+from .conftest import MESSAGES, PASSWORD
+from conftest import write_telegram_export  # tests/conftest.py
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: install Debian's chromium package (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(web_workspace, tmp_path_factory):
+    workspace, store, ids = web_workspace
+    hostile = tmp_path_factory.mktemp("hostile") / "hostile.jsonl"
+    hostile.write_text(json.dumps({"id": "h1", "text": '<img src=x onerror="window.pwned=1"><script>window.pwned=2'
+                                   '</script> \u202eexe.txt hostile-marker', "url": "javascript:window.pwned=3"}),
+                       encoding="utf-8")
+    hostile_id = run_import(store, "jsonl", [hostile], ImportOptions(source_name="hostile")).new_ids[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(workspace, store=store)
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uvicorn_server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ids, hostile_id
+    uvicorn_server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:  # noqa: ANN001
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base: str, role: str = "analyst") -> None:  # noqa: ANN001
+    page.goto(base + "/")
+    assert "/login" in page.url
+    shot(page, "01-login")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_an_analyst_works_through_the_ui(page, server, tmp_path):
+    base, ids, _ = server
+    sign_in(page, base)
+    shot(page, "02-overview")
+    assert page.locator("text=documents in").count() >= 1
+
+    export = write_telegram_export(tmp_path / "result.json", [
+        {**MESSAGES[0], "id": 100, "text": "Uploaded in the browser: Tal Afar fighters speak of patience."},
+        {**MESSAGES[1], "id": 101, "text": "رسالة جديدة عن تلعفر والصبر"}], name="Browser upload", chat_id=4242)
+    page.click("nav >> text=Sources")
+    page.select_option("select[name=importer]", "telegram")
+    page.set_input_files("input[name=upload]", str(export))
+    page.fill("#import-form input[name=groups]", "supporters")
+    page.click("#import-form button.primary")
+    page.wait_for_selector(".notice")
+    assert "2 new" in page.inner_text(".notice")
+    shot(page, "03-sources-after-import")
+
+    page.click("nav >> text=Search")
+    page.fill(".searchbar input[name=q]", "Mosul")
+    page.press(".searchbar input[name=q]", "Enter")
+    page.wait_for_selector(".hit")
+    assert page.locator(".hit mark", has_text="Mosul").count() >= 2
+    shot(page, "04-search-english")
+    page.goto(base + "/search?q=" + "تلعفر")
+    assert page.locator(".hit").count() == 1
+    page.goto(base + "/search?q=" + "الموصل")
+    assert page.locator(".hit mark", has_text="الموصل").count() == 1
+    shot(page, "05-search-arabic")
+
+    page.click(".hit .doclink")
+    page.wait_for_selector("#doc-text")
+    frame_mark = page.locator("mark.hl-frame").first
+    frame_mark.hover()
+    card = page.locator("#hovercard")
+    assert card.is_visible() and "steadfastness" in card.inner_text() and "fixture-frames" in card.inner_text()
+    assert page.eval_on_selector("#doc-text p", "p => getComputedStyle(p).direction") == "rtl"
+    shot(page, "06-document-arabic-hover")
+
+    page.goto(f"{base}/documents/{ids[0]}")
+    before = page.eval_on_selector("mark.hl-frame", "m => getComputedStyle(m).backgroundColor")
+    page.uncheck("input[data-layer=frame]")
+    after = page.eval_on_selector("mark.hl-frame", "m => getComputedStyle(m).backgroundColor")
+    assert before != after and after == "rgba(0, 0, 0, 0)"
+    page.uncheck("input[data-layer=entity]")
+    page.check("input[data-layer=frame]")
+    page.locator("mark.hl-quote").first.hover()
+    shot(page, "07-document-layers")
+
+    page.goto(f"{base}/annotate/{ids[0]}")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("a")
+    page.wait_for_selector(".judged-accept")
+    assert "accept: steadfastness" in page.inner_text(".sentences")
+    page.keyboard.press("j")
+    page.keyboard.press("2")  # add the second frame of the list to the second sentence
+    page.wait_for_selector("#sentences li:nth-child(2) .judged-add")
+    shot(page, "08-annotate")
+
+    assert not page.problems, page.problems
+
+
+def test_the_frame_chart_renders(page, server):
+    base, _, _ = server
+    sign_in(page, base, "viewer")
+    page.goto(base + "/frames")
+    page.wait_for_selector("#frame-charts[data-rendered=true] .main-svg", timeout=20_000)
+    assert page.locator(".chart[data-group=extremist] .legendtext", has_text="steadfastness").count() == 1
+    shot(page, "09-frames-count")
+    page.select_option("select[name=measure]", "share")
+    page.wait_for_selector("#frame-charts[data-rendered=true] .main-svg", timeout=20_000)
+    shot(page, "10-frames-share")
+    assert not page.problems, page.problems
+
+
+def test_a_hostile_document_runs_nothing(page, server):
+    base, _, hostile_id = server
+    sign_in(page, base, "viewer")
+    page.goto(f"{base}/documents/{hostile_id}")
+    page.wait_for_selector("#doc-text")
+    assert page.evaluate("() => window.pwned") is None
+    assert page.locator("#doc-text img, #doc-text script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert "[RLO]" in page.inner_text("#doc-text")
+    shot(page, "11-hostile-document")
