@@ -342,6 +342,10 @@ def status(workspace: WorkspaceOption = None, database_url: DatabaseOption = Non
         console.print("[dim]analysis: nothing analysed yet[/]")
 
 
+from frameline.cli_insights import register as register_insights  # noqa: E402 - it uses the helpers above
+register_insights(app)
+
+
 def main() -> None:
     try:
         app()

@@ -131,3 +131,29 @@ class Store(Protocol):
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]: ...
     def status(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
+
+    # events
+    def add_event(self, event: Event, replace: bool = False) -> Event: ...
+    def get_event(self, name: str) -> Event | None: ...
+    def list_events(self) -> list[Event]: ...
+    def remove_event(self, name: str) -> bool: ...
+
+
+# -- events -----------------------------------------------------------------------
+
+
+@dataclass
+class Event:
+    """A named window with a search query ("mosul-2017": 2017-06-15 to 2017-08-15, "Mosul OR الموصل").
+
+    Every insight can be restricted to an event: documents published in
+    [starts_at, ends_at) that match `query` (the search syntax; empty matches all).
+    """
+
+    name: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    query: str = ""
+    description: str | None = None
+    id: int | None = None
+    created_at: datetime | None = None

@@ -202,3 +202,18 @@ cluster_members = Table(
     Column("joined_at", DateTime(timezone=True), nullable=False),
     Index("ix_cluster_members_cluster", "cluster_id", "document_id"),
 )
+
+# -- events (named windows with a query; migration 0006_events) -------------------
+# An event restricts every insight (contrast, timelines, co-occurrence, reports) to
+# documents published in [starts_at, ends_at) that match `query` (search syntax).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("starts_at", DateTime(timezone=True)),
+    Column("ends_at", DateTime(timezone=True)),
+    Column("query", Text, nullable=False, default=""),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -10,6 +10,7 @@ the database consistent; re-running the import skips what is already there.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
 from frameline.store.base import ClusterMember, ClusterSummary
+from frameline.store.base import Event
 from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
 from frameline.store.schema import (
@@ -36,6 +38,7 @@ from frameline.store.schema import (
     audit_log,
     doc_labels,
     documents,
+    events,
     imports,
     source_groups,
     sources,
@@ -44,6 +47,7 @@ from frameline.store.schema import (
 from frameline.text.search_words import index_text
 from frameline.text.snippets import make_snippet
 
+EVENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
@@ -721,3 +725,46 @@ class SqlStore:
         with self._read() as connection:
             return [ClusterMember(row.document_id, row.cluster_id, row.similarity, row.method,
                                   row.matched_document_id) for row in connection.execute(statement)]
+
+    # -- events ---------------------------------------------------------------
+    # Named windows with a query (frameline.insights restricts every view to one).
+
+    def add_event(self, event: Event, replace: bool = False) -> Event:
+        """Store an event; an existing one of the same name is an error unless `replace`."""
+        if not EVENT_NAME.fullmatch(event.name or ""):
+            raise StoreError(f"event name {event.name!r}: use letters, digits, '.', '_' or '-' (e.g. mosul-2017)")
+        parse_query(event.query)  # a QuerySyntaxError now, not at every later use
+        starts, ends = _aware(event.starts_at), _aware(event.ends_at)
+        if starts is not None and ends is not None and ends <= starts:
+            raise StoreError(f"event {event.name!r}: the window ends ({ends:%Y-%m-%d}) before it starts ({starts:%Y-%m-%d})")
+        values = {"starts_at": starts, "ends_at": ends, "query": event.query or "", "description": event.description}
+        with self._write() as connection:
+            existing = connection.execute(select(events.c.id).where(events.c.name == event.name)).scalar()
+            if existing is not None and not replace:
+                raise StoreError(f"an event called {event.name!r} exists; remove it first or replace it")
+            if existing is None:
+                connection.execute(events.insert().values(name=event.name, created_at=_now(), **values))
+            else:
+                connection.execute(update(events).where(events.c.id == existing).values(**values))
+        stored = self.get_event(event.name)
+        assert stored is not None
+        return stored
+
+    @staticmethod
+    def _event_from_row(row: Any) -> Event:
+        return Event(name=row.name, starts_at=_aware(row.starts_at), ends_at=_aware(row.ends_at), query=row.query,
+                     description=row.description, id=row.id, created_at=_aware(row.created_at))
+
+    def get_event(self, name: str) -> Event | None:
+        with self._read() as connection:
+            row = connection.execute(select(events).where(events.c.name == name)).first()
+        return None if row is None else self._event_from_row(row)
+
+    def list_events(self) -> list[Event]:
+        with self._read() as connection:
+            rows = connection.execute(select(events).order_by(events.c.starts_at, events.c.name)).all()
+        return [self._event_from_row(row) for row in rows]
+
+    def remove_event(self, name: str) -> bool:
+        with self._write() as connection:
+            return connection.execute(delete(events).where(events.c.name == name)).rowcount > 0
