@@ -344,6 +344,28 @@ def cooccurrence(
         console.print(table if result.pairs else "no pair reaches --min-documents")
 
 
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (self-contained) or .md.")],
+    event: EventOption = None,
+    groups: GroupsOption = None,
+    format: Annotated[Optional[str], typer.Option("--format", "-f", help="html or md (default: from --out).")] = None,
+    interval: Annotated[Optional[str], typer.Option(help="day or week (default: day for windows up to 120 days).")] = None,
+    frames: Annotated[int, typer.Option(help="Frames to chart over time.")] = 6,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write a brief: contrast table, evidence quotes, timelines with change points, re-posts, distinctive words."""
+    from frameline.reports.brief import build_brief, write_brief
+
+    _, store = _open(workspace, database_url)
+    chosen = [group.strip() for group in (groups or "").split(",") if group.strip()]
+    brief = build_brief(store, chosen, event, interval=interval, top_frames=frames,
+                        charts=(format or ("md" if out.suffix.lower() in (".md", ".markdown") else "html")) == "html")
+    written = write_brief(brief, out, format)
+    store.audit("cli", "report", str(out), {"event": event, "groups": brief.groups, "format": written})
+    console.print(f"Wrote the {written} brief {escape(brief.title)} to {escape(str(out))}")
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the `frameline` app."""
     app.add_typer(events_app, name="events")
@@ -351,3 +373,4 @@ def register(app: typer.Typer) -> None:
     app.command()(timeline)
     app.command()(propagation)
     app.command()(cooccurrence)
+    app.command()(report)
