@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -20,6 +21,13 @@ def test_a_shift_in_mean_share_is_found_where_it_happens_and_noise_alone_is_not(
     assert change_points(noise) == []
     assert noise_level(noise) == pytest.approx(0.05, rel=0.35)
     assert change_points([0.4] * 20) == [] and change_points([0.1, 0.9]) == []
+    # The C search finds what ruptures' reference PELT with the l2 cost finds, at the same penalty.
+    import numpy as np
+    import ruptures
+
+    penalty = 2 * noise_level(signal) ** 2 * math.log(len(signal))
+    reference = ruptures.Pelt(model="l2", min_size=2, jump=1).fit(np.asarray(signal)).predict(pen=penalty)
+    assert [index for index, _b, _a in change_points(signal)] == reference[:-1]
 
 
 def test_daily_share_and_change_points_per_group(mosul):

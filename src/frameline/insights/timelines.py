@@ -4,7 +4,8 @@ Share (documents carrying the frame / documents of the group that bucket) is
 what change detection runs on: volume moves with how much was collected,
 share with how the group frames things.  Change points come from ruptures'
 PELT (Killick, Fearnhead and Eckley 2012) with the least-squares cost, i.e.
-shifts in the mean share, and a BIC-style penalty
+shifts in the mean share (run as `KernelCPD(kernel="linear")`, ruptures' C
+implementation of the same search and cost), and a BIC-style penalty
 
     pen = 2 · σ̂² · ln(n)
 
@@ -117,7 +118,10 @@ def change_points(signal: list[float], min_size: int = MIN_SIZE) -> list[tuple[i
     if n < 2 * min_size or sigma == 0:
         return []
     penalty = 2 * sigma * sigma * math.log(n)
-    ends = ruptures.Pelt(model="l2", min_size=min_size, jump=1).fit(np.asarray(signal, dtype=float)).predict(pen=penalty)
+    # KernelCPD with the linear kernel is PELT with the least-squares (l2) cost, in C: the same
+    # segmentation as ruptures.Pelt(model="l2"), about a thousand times faster on a 2-year daily series.
+    detector = ruptures.KernelCPD(kernel="linear", min_size=min_size, jump=1)
+    ends = [int(end) for end in detector.fit(np.asarray(signal, dtype=float).reshape(-1, 1)).predict(pen=penalty)]
     found, start = [], 0
     for position, end in enumerate(ends[:-1]):
         following = ends[position + 1]

@@ -4,6 +4,13 @@ Every function takes a selection (a `DocumentFilter` plus a search text) and
 answers with one SQL statement over the selected document ids, so a contrast
 of two half-million-document groups counts in the database rather than in
 Python.  Kept apart from `sql.py`, which writes and reads single records.
+
+Counts by source and whole UTC days (a group, a source, an event window
+without a query) are read from the per-day count tables that triggers keep
+exact on SQLite (migration 0006_events): a contrast or a two-year daily
+timeline over a million documents then sums a few thousand rows.  Anything
+finer (a search text, a language, a window that is not whole days) and
+PostgreSQL use the joins over the base tables.
 """
 
 from __future__ import annotations
@@ -11,11 +18,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from datetime import datetime, time
+
 from sqlalchemy import Select, func, select
 
-from frameline.records import Span
+from frameline.records import Span, utc
 from frameline.store.query import DocumentFilter, parse_query
-from frameline.store.schema import cluster_members, clusters, doc_labels, documents, spans
+from frameline.store.schema import (
+    cluster_members,
+    clusters,
+    doc_labels,
+    document_day_counts,
+    documents,
+    label_day_counts,
+    source_groups,
+    spans,
+)
 from frameline.store.sql import SqlStore
 
 
@@ -28,6 +46,34 @@ def selected_ids(store: SqlStore, filter: DocumentFilter, text: str = "") -> Sel
     return statement
 
 
+COUNTED_LAYERS = ("frame",)  # the layers label_day_counts holds (see migration 0006_events)
+
+
+def _whole_day(moment: datetime | None) -> bool:
+    return moment is None or utc(moment).timetz().replace(tzinfo=None) == time(0)
+
+
+def day_counts_answer(store: SqlStore, filter: DocumentFilter, text: str) -> bool:
+    """Whether the per-day count tables can answer for this selection exactly."""
+    return (store.dialect == "sqlite" and not parse_query(text).clauses and not filter.languages
+            and not filter.labels and not filter.span_labels and not filter.document_ids
+            and _whole_day(filter.since) and _whole_day(filter.until))
+
+
+def _counted(table: Any, filter: DocumentFilter, statement: Select) -> Select:
+    """`statement` over a day-count table, restricted to the filter's sources and whole days."""
+    if filter.source_ids:
+        statement = statement.where(table.c.source_id.in_(filter.source_ids))
+    if filter.groups:
+        statement = statement.where(table.c.source_id.in_(
+            select(source_groups.c.source_id).where(source_groups.c.group_name.in_(filter.groups))))
+    if filter.since is not None:
+        statement = statement.where(table.c.day >= utc(filter.since).date().isoformat())
+    if filter.until is not None:
+        statement = statement.where(table.c.day < utc(filter.until).date().isoformat(), table.c.day != "")
+    return statement
+
+
 def _day(store: SqlStore, column: Any) -> Any:
     """The UTC calendar day of a timestamp as 'YYYY-MM-DD' (SQLite stores UTC ISO text)."""
     if store.dialect == "sqlite":
@@ -35,14 +81,25 @@ def _day(store: SqlStore, column: Any) -> Any:
     return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
 
 
-def count_selected(store: SqlStore, filter: DocumentFilter, text: str = "") -> int:
-    ids = selected_ids(store, filter, text).subquery()
+def count_selected(store: SqlStore, filter: DocumentFilter, text: str = "", use_day_counts: bool = True) -> int:
+    if use_day_counts and day_counts_answer(store, filter, text):
+        statement = _counted(document_day_counts, filter, select(func.coalesce(func.sum(document_day_counts.c.documents), 0)))
+    else:
+        statement = select(func.count()).select_from(selected_ids(store, filter, text).subquery())
     with store._read() as connection:
-        return connection.execute(select(func.count()).select_from(ids)).scalar_one()
+        return int(connection.execute(statement).scalar_one())
 
 
-def label_document_counts(store: SqlStore, filter: DocumentFilter, text: str, layer: str) -> dict[str, int]:
+def label_document_counts(
+    store: SqlStore, filter: DocumentFilter, text: str, layer: str, use_day_counts: bool = True,
+) -> dict[str, int]:
     """How many selected documents carry each label of `layer` (a document counts once per label)."""
+    if use_day_counts and layer in COUNTED_LAYERS and day_counts_answer(store, filter, text):
+        total = func.sum(label_day_counts.c.documents)
+        statement = _counted(label_day_counts, filter, select(label_day_counts.c.label, total)
+                             .where(label_day_counts.c.layer == layer)).group_by(label_day_counts.c.label).having(total > 0)
+        with store._read() as connection:
+            return {label: int(count) for label, count in connection.execute(statement)}
     ids = selected_ids(store, filter, text)
     statement = (select(doc_labels.c.label, func.count(func.distinct(doc_labels.c.document_id)))
                  .where(doc_labels.c.layer == layer, doc_labels.c.document_id.in_(ids))
@@ -51,8 +108,14 @@ def label_document_counts(store: SqlStore, filter: DocumentFilter, text: str, la
         return dict(connection.execute(statement).all())
 
 
-def daily_document_counts(store: SqlStore, filter: DocumentFilter, text: str) -> dict[str, int]:
+def daily_document_counts(store: SqlStore, filter: DocumentFilter, text: str, use_day_counts: bool = True) -> dict[str, int]:
     """Selected dated documents per UTC day."""
+    if use_day_counts and day_counts_answer(store, filter, text):
+        total = func.sum(document_day_counts.c.documents)
+        statement = _counted(document_day_counts, filter, select(document_day_counts.c.day, total)
+                             .where(document_day_counts.c.day != "")).group_by(document_day_counts.c.day).having(total > 0)
+        with store._read() as connection:
+            return {day: int(count) for day, count in connection.execute(statement)}
     ids = selected_ids(store, filter, text)
     day = _day(store, documents.c.published_at).label("day")
     statement = (select(day, func.count()).where(documents.c.id.in_(ids), documents.c.published_at.is_not(None))
@@ -61,8 +124,17 @@ def daily_document_counts(store: SqlStore, filter: DocumentFilter, text: str) ->
         return dict(connection.execute(statement).all())
 
 
-def daily_label_counts(store: SqlStore, filter: DocumentFilter, text: str, layer: str) -> dict[tuple[str, str], int]:
+def daily_label_counts(
+    store: SqlStore, filter: DocumentFilter, text: str, layer: str, use_day_counts: bool = True,
+) -> dict[tuple[str, str], int]:
     """Selected dated documents per (UTC day, label of `layer`)."""
+    if use_day_counts and layer in COUNTED_LAYERS and day_counts_answer(store, filter, text):
+        table = label_day_counts
+        total = func.sum(table.c.documents)
+        statement = _counted(table, filter, select(table.c.day, table.c.label, total)
+                             .where(table.c.layer == layer, table.c.day != "")).group_by(table.c.day, table.c.label).having(total > 0)
+        with store._read() as connection:
+            return {(day, label): int(count) for day, label, count in connection.execute(statement)}
     ids = selected_ids(store, filter, text)
     day = _day(store, documents.c.published_at).label("day")
     statement = (select(day, doc_labels.c.label, func.count(func.distinct(documents.c.id)))
@@ -75,10 +147,16 @@ def daily_label_counts(store: SqlStore, filter: DocumentFilter, text: str, layer
 
 def top_spans(store: SqlStore, filter: DocumentFilter, text: str, layer: str, label: str, limit: int) -> list[Span]:
     """The highest-scoring spans of one label among the selected documents (ties: newest document first)."""
-    ids = selected_ids(store, filter, text)
-    statement = (select(spans).where(spans.c.layer == layer, spans.c.label == label, spans.c.document_id.in_(ids))
-                 .order_by(spans.c.score.desc().nulls_last(), spans.c.document_id.desc(), spans.c.start)
-                 .limit(limit))
+    # Joined rather than `IN (selected ids)`, so the database walks ix_spans_layer_label_score from
+    # the best score down, checks each span's document, and stops at `limit`.
+    statement = store._filtered(select(spans).join(documents, documents.c.id == spans.c.document_id)
+                                .where(spans.c.layer == layer, spans.c.label == label), filter)
+    parsed = parse_query(text)
+    if parsed.clauses:
+        statement, _rank = store._fulltext.apply(statement, parsed)
+    # SQLite sorts NULL last in descending order by itself (and only then can read the index in order).
+    score = spans.c.score.desc() if store.dialect == "sqlite" else spans.c.score.desc().nulls_last()
+    statement = statement.order_by(score, spans.c.id.desc()).limit(limit)
     with store._read() as connection:
         return [Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label,
                      score=r.score, producer=r.producer, producer_version=r.producer_version,
@@ -108,15 +186,17 @@ def labels_of_selected(store: SqlStore, filter: DocumentFilter, text: str, layer
 
 
 def label_attributes(store: SqlStore, layer: str, labels: list[str]) -> dict[str, dict[str, Any]]:
-    """One stored attributes mapping per label (e.g. an entity's or a frame's human name)."""
+    """One stored attributes mapping per label (e.g. an entity's or a frame's human name).
+
+    One indexed look-up per label (ix_doc_labels_layer_label), not a scan of the layer.
+    """
     found: dict[str, dict[str, Any]] = {}
     with store._read() as connection:
-        for start in range(0, len(labels), 500):
-            chunk = labels[start:start + 500]
-            first = (select(func.min(doc_labels.c.id)).where(doc_labels.c.layer == layer, doc_labels.c.label.in_(chunk))
-                     .group_by(doc_labels.c.label))
-            for label, attributes in connection.execute(
-                    select(doc_labels.c.label, doc_labels.c.attributes).where(doc_labels.c.id.in_(first))):
+        for label in labels:
+            attributes = connection.execute(
+                select(doc_labels.c.attributes).where(doc_labels.c.layer == layer, doc_labels.c.label == label)
+                .limit(1)).scalar()
+            if attributes is not None or label not in found:
                 found[label] = attributes or {}
     return found
 

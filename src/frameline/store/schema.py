@@ -104,6 +104,7 @@ spans = Table(
     Column("attributes", JSON),
     Index("ix_spans_document_layer", "document_id", "layer"),
     Index("ix_spans_layer_label", "layer", "label"),
+    Index("ix_spans_layer_label_score", "layer", "label", "score"),  # evidence: best-scoring spans first
 )
 
 doc_labels = Table(
@@ -216,4 +217,28 @@ events = Table(
     Column("query", Text, nullable=False, default=""),
     Column("description", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per-day counts that contrast and timeline queries read instead of joining millions of
+# labels to their documents.  Kept exact by triggers (SQLite; see migration 0006_events):
+# documents per (source, UTC day), and documents carrying each label of a counted layer
+# ("frame") per (source, day); day is '' for undated documents.
+document_day_counts = Table(
+    "document_day_counts",
+    metadata,
+    Column("source_id", Id, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("documents", Integer, nullable=False, default=0),
+)
+
+label_day_counts = Table(
+    "label_day_counts",
+    metadata,
+    Column("layer", String(64), primary_key=True),
+    Column("label", String(256), primary_key=True),
+    Column("source_id", Id, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("documents", Integer, nullable=False, default=0),
+    # A group's sources' rows only, read from the index alone.
+    Index("ix_label_day_counts_source", "layer", "source_id", "label", "day", "documents"),
 )
