@@ -7,7 +7,7 @@ of cli.py so that it registers with one line (`register(app)`).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -30,10 +30,18 @@ EventOption = Annotated[Optional[str], typer.Option("--event", "-e", help="Restr
 ExportOption = Annotated[Optional[Path], typer.Option("--export", help="Also write the table to a .csv, .jsonl or .parquet file.")]
 
 
+def _last_day(event: Event) -> str | None:
+    """The window's last day, inclusive, as `events add --to` took it."""
+    if event.ends_at is None:
+        return None
+    if event.ends_at.time() == datetime.min.time():
+        return (event.ends_at - timedelta(days=1)).date().isoformat()
+    return event.ends_at.isoformat()
+
+
 def _event_dict(event: Event) -> dict:
     return {"name": event.name, "from": event.starts_at.date().isoformat() if event.starts_at else None,
-            "to": event.ends_at.date().isoformat() if event.ends_at else None, "query": event.query,
-            "description": event.description}
+            "to": _last_day(event), "query": event.query, "description": event.description}
 
 
 @events_app.command("add")
@@ -59,8 +67,7 @@ def events_add(
 
 def _window(event: Event) -> str:
     starts = event.starts_at.strftime("%Y-%m-%d") if event.starts_at else "…"
-    ends = event.ends_at.strftime("%Y-%m-%d %H:%M") if event.ends_at else "…"
-    return f"{starts} to before {ends}" + (f", query {event.query!r}" if event.query else "")
+    return f"{starts} to {_last_day(event) or '…'}" + (f", query {event.query!r}" if event.query else "")
 
 
 @events_app.command("list")

@@ -35,7 +35,7 @@ def test_events_add_list_show_remove(case):
     assert added.returncode == 0, added.stderr
     assert "20 documents in the window" in added.stdout
     listed = json.loads(frameline(case, "events", "list", "--json").stdout)
-    assert listed == [{"name": "mosul-2017", "from": "2017-06-20", "to": "2017-06-30", "query": "Mosul OR الموصل",
+    assert listed == [{"name": "mosul-2017", "from": "2017-06-20", "to": "2017-06-29", "query": "Mosul OR الموصل",
                        "description": "The fall of Mosul"}]
     shown = json.loads(frameline(case, "events", "show", "mosul-2017", "--json").stdout)
     assert shown["documents"] == 20 and shown["documents_per_group"] == {"extremist": 10, "mainstream": 10}

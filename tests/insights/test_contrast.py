@@ -101,3 +101,15 @@ def test_sides_that_name_nothing_are_errors(mosul):
         parse_selection(store, "event:raqqa")
     amaq, nashir = store.find_source("Amaq Agency"), store.find_source("Nashir News")
     assert parse_selection(store, "source:Amaq Agency,@nashir").filter.source_ids == [amaq.id, nashir.id]
+
+
+def test_evidence_for_a_searched_selection_ranks_each_frame_in_one_pass(mosul):
+    store, ids = mosul
+    from frameline.store import aggregates
+
+    side = parse_selection(store, "group:extremist")
+    one_pass = aggregates.top_spans_per_label(store, side.filter, "Mosul", "frame", ["f-steadfast", "f-victory"], 2)
+    assert [span.document_id for span in one_pass["f-steadfast"]] == [ids["extremist"][11], ids["extremist"][10]]
+    for frame, found in one_pass.items():
+        assert found == aggregates.top_spans(store, side.filter, "Mosul", "frame", frame, 2)
+    assert aggregates.top_spans_per_label(store, side.filter, "celebrated", "frame", ["f-victory"], 2) == {"f-victory": []}

@@ -97,22 +97,24 @@ def frame_names(store: SqlStore, frames: list[str]) -> dict[str, str]:
     return {frame: str(attributes.get(frame, {}).get("name") or frame) for frame in frames}
 
 
-def evidence(store: SqlStore, side: Selection, frame: str, limit: int) -> list[Evidence]:
-    """The side's highest-scoring sentences for a frame, quoted from the stored text."""
-    found = aggregates.top_spans(store, side.filter, side.text, FRAME_LAYER, frame, limit)
-    documents = store.get_documents(sorted({span.document_id for span in found}))
+def evidence(store: SqlStore, side: Selection, frames: list[str], limit: int) -> dict[str, list[Evidence]]:
+    """The side's highest-scoring sentences for each frame, quoted from the stored text."""
+    found = aggregates.top_spans_per_label(store, side.filter, side.text, FRAME_LAYER, frames, limit)
+    documents = store.get_documents(sorted({span.document_id for spans in found.values() for span in spans}))
     sources = {source.id: source.name for source in store.list_sources()}
-    quoted = []
-    for span in found:
-        document = documents.get(span.document_id)
-        if document is None:
-            continue
-        sentence = document.text[span.start:span.end].strip() or str(span.attributes.get("sentence") or "")
-        quoted.append(Evidence(
-            document_id=document.id, source=sources.get(document.source_id, str(document.source_id)),
-            published_at=document.published_at.isoformat() if document.published_at else None,
-            score=span.score, sentence=sentence, link=f"/documents/{document.id}",
-        ))
+    quoted: dict[str, list[Evidence]] = {}
+    for frame, frame_spans in found.items():
+        quoted[frame] = []
+        for span in frame_spans:
+            document = documents.get(span.document_id)
+            if document is None:
+                continue
+            sentence = document.text[span.start:span.end].strip() or str(span.attributes.get("sentence") or "")
+            quoted[frame].append(Evidence(
+                document_id=document.id, source=sources.get(document.source_id, str(document.source_id)),
+                published_at=document.published_at.isoformat() if document.published_at else None,
+                score=span.score, sentence=sentence, link=f"/documents/{document.id}",
+            ))
     return quoted
 
 
@@ -138,8 +140,9 @@ def contrast_groups(
         ))
     rows.sort(key=lambda row: (row.p_adjusted, -abs(row.difference), row.frame))
     if evidence_per_side:
+        quotes_a = evidence(store, a, [row.frame for row in rows if row.a.documents], evidence_per_side)
+        quotes_b = evidence(store, b, [row.frame for row in rows if row.b.documents], evidence_per_side)
         for row in rows:
-            row.evidence_a = evidence(store, a, row.frame, evidence_per_side) if row.a.documents else []
-            row.evidence_b = evidence(store, b, row.frame, evidence_per_side) if row.b.documents else []
+            row.evidence_a, row.evidence_b = quotes_a.get(row.frame, []), quotes_b.get(row.frame, [])
     words = distinctive_terms(store, a, b, top=top_terms) if terms else []
     return Contrast(a.label, b.label, event_name, total_a, total_b, rows, words, alpha=alpha)

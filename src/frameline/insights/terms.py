@@ -19,7 +19,7 @@ from frameline.store.sql import SqlStore
 
 # What a URL leaves behind once split into words; not vocabulary.
 URL_DEBRIS = frozenset({"http", "https", "www", "com", "co", "org", "net", "html", "htm", "php", "amp"})
-MAX_DOCUMENTS_PER_SIDE = 50_000  # newest first; keeps a whole-corpus contrast to seconds, not minutes
+MAX_DOCUMENTS_PER_SIDE = 20_000  # newest first: plenty for word statistics, and a whole-group contrast stays quick
 
 
 def words_of(indexed_text: str) -> list[str]:

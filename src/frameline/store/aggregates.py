@@ -145,22 +145,54 @@ def daily_label_counts(
         return {(row[0], row[1]): row[2] for row in connection.execute(statement)}
 
 
-def top_spans(store: SqlStore, filter: DocumentFilter, text: str, layer: str, label: str, limit: int) -> list[Span]:
-    """The highest-scoring spans of one label among the selected documents (ties: newest document first)."""
-    # Joined rather than `IN (selected ids)`, so the database walks ix_spans_layer_label_score from
-    # the best score down, checks each span's document, and stops at `limit`.
+def _span(r: Any) -> Span:
+    return Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label, score=r.score,
+                producer=r.producer, producer_version=r.producer_version, attributes=r.attributes or {}, id=r.id)
+
+
+def _selected_spans(store: SqlStore, filter: DocumentFilter, text: str, *conditions: Any) -> Select:
     statement = store._filtered(select(spans).join(documents, documents.c.id == spans.c.document_id)
-                                .where(spans.c.layer == layer, spans.c.label == label), filter)
+                                .where(*conditions), filter)
     parsed = parse_query(text)
     if parsed.clauses:
         statement, _rank = store._fulltext.apply(statement, parsed)
+    return statement
+
+
+def top_spans(store: SqlStore, filter: DocumentFilter, text: str, layer: str, label: str, limit: int) -> list[Span]:
+    """The highest-scoring spans of one label among the selected documents (ties: the newest span first).
+
+    Joined rather than `IN (selected ids)`, so the database walks ix_spans_layer_label_score from
+    the best score down, checks each span's document, and stops at `limit`: fast for a broad
+    selection (a whole group), where most spans qualify.
+    """
+    statement = _selected_spans(store, filter, text, spans.c.layer == layer, spans.c.label == label)
     # SQLite sorts NULL last in descending order by itself (and only then can read the index in order).
     score = spans.c.score.desc() if store.dialect == "sqlite" else spans.c.score.desc().nulls_last()
-    statement = statement.order_by(score, spans.c.id.desc()).limit(limit)
     with store._read() as connection:
-        return [Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label,
-                     score=r.score, producer=r.producer, producer_version=r.producer_version,
-                     attributes=r.attributes or {}, id=r.id) for r in connection.execute(statement)]
+        return [_span(r) for r in connection.execute(statement.order_by(score, spans.c.id.desc()).limit(limit))]
+
+
+def top_spans_per_label(
+    store: SqlStore, filter: DocumentFilter, text: str, layer: str, labels: list[str], limit: int,
+) -> dict[str, list[Span]]:
+    """`top_spans` for several labels at once.
+
+    A selection narrowed by a search text (an event) has few documents, so one pass over their
+    spans, ranked per label with a window function, beats walking each label's whole score
+    index until enough spans fall inside it.  A broad selection walks the index per label.
+    """
+    if not parse_query(text).clauses:
+        return {label: top_spans(store, filter, text, layer, label, limit) for label in labels}
+    score = spans.c.score.desc() if store.dialect == "sqlite" else spans.c.score.desc().nulls_last()
+    rank = func.row_number().over(partition_by=spans.c.label, order_by=(score, spans.c.id.desc())).label("rank")
+    ranked = _selected_spans(store, filter, text, spans.c.layer == layer, spans.c.label.in_(labels)).add_columns(rank)
+    inner = ranked.subquery()
+    found: dict[str, list[Span]] = {label: [] for label in labels}
+    with store._read() as connection:
+        for row in connection.execute(select(inner).where(inner.c.rank <= limit).order_by(inner.c.label, inner.c.rank)):
+            found[row.label].append(_span(row))
+    return found
 
 
 def normalised_texts(store: SqlStore, filter: DocumentFilter, text: str, limit: int | None) -> Iterator[tuple[str | None, str]]:

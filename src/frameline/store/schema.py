@@ -229,6 +229,7 @@ document_day_counts = Table(
     Column("source_id", Id, primary_key=True),
     Column("day", String(10), primary_key=True),
     Column("documents", Integer, nullable=False, default=0),
+    sqlite_with_rowid=False,  # the key is the order rows are read in: no second b-tree to visit
 )
 
 label_day_counts = Table(
@@ -241,4 +242,5 @@ label_day_counts = Table(
     Column("documents", Integer, nullable=False, default=0),
     # A group's sources' rows only, read from the index alone.
     Index("ix_label_day_counts_source", "layer", "source_id", "label", "day", "documents"),
+    sqlite_with_rowid=False,
 )

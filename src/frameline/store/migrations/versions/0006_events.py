@@ -96,7 +96,8 @@ def upgrade() -> None:
     sa.Column('source_id', Id, nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('documents', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('source_id', 'day', name=op.f('pk_document_day_counts'))
+    sa.PrimaryKeyConstraint('source_id', 'day', name=op.f('pk_document_day_counts')),
+    sqlite_with_rowid=False,
     )
     op.create_table('label_day_counts',
     sa.Column('layer', sa.String(length=64), nullable=False),
@@ -104,7 +105,8 @@ def upgrade() -> None:
     sa.Column('source_id', Id, nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('documents', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('layer', 'label', 'source_id', 'day', name=op.f('pk_label_day_counts'))
+    sa.PrimaryKeyConstraint('layer', 'label', 'source_id', 'day', name=op.f('pk_label_day_counts')),
+    sqlite_with_rowid=False,
     )
     op.create_index('ix_label_day_counts_source', 'label_day_counts',
                     ['layer', 'source_id', 'label', 'day', 'documents'], unique=False)
