@@ -61,8 +61,10 @@ def events_add(
     ends = None if last is None else last + (timedelta(days=1) if to and len(to) <= 10 else timedelta(0))
     event = store.add_event(Event(name, starts, ends, query, description), replace=replace)
     store.audit("cli", "event-add", name, _event_dict(event))
+    in_window = store.count_documents(Selection(name).restricted_to(event).filter)
+    matching = f", {store.match_event_documents(event):,} match its query" if event.query.strip() else ""
     console.print(f"event [bold]{escape(event.name)}[/]: {escape(_window(event))} "
-                  f"· {store.count_documents(Selection(name).restricted_to(event).filter):,} documents in the window")
+                  f"· {in_window:,} documents in the window{matching}")
 
 
 def _window(event: Event) -> str:
@@ -98,9 +100,9 @@ def events_show(name: str, workspace: WorkspaceOption = None, database_url: Data
     per_group = {}
     for group in sorted({g for source in store.list_sources() for g in source.groups}):
         side = parse_selection(store, f"group:{group}").restricted_to(event)
-        per_group[group] = aggregates.count_selected(store, side.filter, side.text)
+        per_group[group] = aggregates.count_selected(store, side)
     whole = Selection(name).restricted_to(event)
-    summary = _event_dict(event) | {"documents": aggregates.count_selected(store, whole.filter, whole.text),
+    summary = _event_dict(event) | {"documents": aggregates.count_selected(store, whole),
                                     "documents_per_group": per_group}
     if json_:
         print(json.dumps(summary, ensure_ascii=False, indent=1))

@@ -33,7 +33,7 @@ def test_events_add_list_show_remove(case):
     added = frameline(case, "events", "add", "mosul-2017", "--from", "2017-06-20", "--to", "2017-06-29",
                       "--query", "Mosul OR الموصل", "--description", "The fall of Mosul")
     assert added.returncode == 0, added.stderr
-    assert "20 documents in the window" in added.stdout
+    assert "20 documents in the window, 20 match its query" in added.stdout
     listed = json.loads(frameline(case, "events", "list", "--json").stdout)
     assert listed == [{"name": "mosul-2017", "from": "2017-06-20", "to": "2017-06-29", "query": "Mosul OR الموصل",
                        "description": "The fall of Mosul"}]

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from frameline.insights.contrast import contrast_groups
-from frameline.insights.selection import SelectionError, parse_selection
+from frameline.insights.selection import SelectionError, event_named, parse_selection
 from frameline.insights.statistics import holm_adjust, two_proportion_z_test, weighted_log_odds, wilson_interval
 from frameline.insights.terms import distinctive_terms, words_of
+from frameline.records import RawDocument
+from frameline.store import aggregates
 from frameline.store.base import Event
 from frameline.text.search_words import index_text
 
-from .corpus import CELEBRATE, SETBACK, STEADFAST, VICTORY
+from .corpus import AMAQ, CELEBRATE, SETBACK, STEADFAST, VICTORY
 
 
 def test_frame_shares_tests_and_holm_correction(mosul):
@@ -78,8 +81,9 @@ def test_distinctive_words_are_the_weighted_log_odds_of_the_indexed_words(mosul)
 
 def test_an_event_restricts_both_sides_to_its_window_and_query(mosul):
     store, _ids = mosul
-    event = store.add_event(Event("mosul-2017", datetime(2017, 6, 20, tzinfo=timezone.utc),
-                                  datetime(2017, 6, 30, tzinfo=timezone.utc), "Mosul OR الموصل"))
+    store.add_event(Event("mosul-2017", datetime(2017, 6, 20, tzinfo=timezone.utc),
+                          datetime(2017, 6, 30, tzinfo=timezone.utc), "Mosul OR الموصل"))
+    event = event_named(store, "mosul-2017")
     a = parse_selection(store, "group:extremist").restricted_to(event)
     b = parse_selection(store, "group:mainstream").restricted_to(event)
     result = contrast_groups(store, a, b, event_name=event.name, terms=False)
@@ -89,6 +93,19 @@ def test_an_event_restricts_both_sides_to_its_window_and_query(mosul):
     assert by_frame["f-steadfast"].a.documents == 10 and by_frame["f-victory"].b.documents == 10
     only_event = parse_selection(store, "event:mosul-2017")
     assert store.count_documents(only_event.filter) == 20  # the window alone; the query narrows further
+    assert aggregates.count_selected(store, only_event) == 20 == store.match_event_documents(event)
+    # Documents stored later join the event's matches when it is next used; others stay out.
+    late = store.write_documents([RawDocument(source=AMAQ, text="Mosul again", native_id="late",
+                                              published_at=datetime(2017, 6, 29, tzinfo=timezone.utc)),
+                                  RawDocument(source=AMAQ, text="elsewhere", native_id="other",
+                                              published_at=datetime(2017, 6, 29, tzinfo=timezone.utc))])
+    assert aggregates.count_selected(store, parse_selection(store, "event:mosul-2017")) == 21
+    assert late.new_ids[0] in {row[0] for row in store.engine.connect().exec_driver_sql(
+        "SELECT document_id FROM event_documents")}
+    # Replacing the event's definition matches afresh.
+    store.add_event(Event("mosul-2017", datetime(2017, 6, 20, tzinfo=timezone.utc),
+                          datetime(2017, 6, 30, tzinfo=timezone.utc), "again"), replace=True)
+    assert aggregates.count_selected(store, parse_selection(store, "event:mosul-2017")) == 1
 
 
 def test_sides_that_name_nothing_are_errors(mosul):
@@ -105,11 +122,10 @@ def test_sides_that_name_nothing_are_errors(mosul):
 
 def test_evidence_for_a_searched_selection_ranks_each_frame_in_one_pass(mosul):
     store, ids = mosul
-    from frameline.store import aggregates
-
-    side = parse_selection(store, "group:extremist")
-    one_pass = aggregates.top_spans_per_label(store, side.filter, "Mosul", "frame", ["f-steadfast", "f-victory"], 2)
+    side = replace(parse_selection(store, "group:extremist"), text="Mosul")
+    one_pass = aggregates.top_spans_per_label(store, side, "frame", ["f-steadfast", "f-victory"], 2)
     assert [span.document_id for span in one_pass["f-steadfast"]] == [ids["extremist"][11], ids["extremist"][10]]
     for frame, found in one_pass.items():
-        assert found == aggregates.top_spans(store, side.filter, "Mosul", "frame", frame, 2)
-    assert aggregates.top_spans_per_label(store, side.filter, "celebrated", "frame", ["f-victory"], 2) == {"f-victory": []}
+        assert found == aggregates.top_spans(store, side, "frame", frame, 2)
+    celebrated = replace(side, text="celebrated")
+    assert aggregates.top_spans_per_label(store, celebrated, "frame", ["f-victory"], 2) == {"f-victory": []}

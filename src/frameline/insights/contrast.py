@@ -99,7 +99,7 @@ def frame_names(store: SqlStore, frames: list[str]) -> dict[str, str]:
 
 def evidence(store: SqlStore, side: Selection, frames: list[str], limit: int) -> dict[str, list[Evidence]]:
     """The side's highest-scoring sentences for each frame, quoted from the stored text."""
-    found = aggregates.top_spans_per_label(store, side.filter, side.text, FRAME_LAYER, frames, limit)
+    found = aggregates.top_spans_per_label(store, side, FRAME_LAYER, frames, limit)
     documents = store.get_documents(sorted({span.document_id for spans in found.values() for span in spans}))
     sources = {source.id: source.name for source in store.list_sources()}
     quoted: dict[str, list[Evidence]] = {}
@@ -123,10 +123,10 @@ def contrast_groups(
     terms: bool = True, top_terms: int = 15, alpha: float = ALPHA,
 ) -> Contrast:
     """Per-frame shares and tests of A against B (already restricted to any event), with evidence and terms."""
-    total_a = aggregates.count_selected(store, a.filter, a.text)
-    total_b = aggregates.count_selected(store, b.filter, b.text)
-    counts_a = aggregates.label_document_counts(store, a.filter, a.text, FRAME_LAYER)
-    counts_b = aggregates.label_document_counts(store, b.filter, b.text, FRAME_LAYER)
+    total_a = aggregates.count_selected(store, a)
+    total_b = aggregates.count_selected(store, b)
+    counts_a = aggregates.label_document_counts(store, a, FRAME_LAYER)
+    counts_b = aggregates.label_document_counts(store, b, FRAME_LAYER)
     frames = sorted(set(counts_a) | set(counts_b))
     names = frame_names(store, frames)
     tests = [two_proportion_z_test(counts_a.get(f, 0), total_a, counts_b.get(f, 0), total_b) for f in frames]

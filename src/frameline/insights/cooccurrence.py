@@ -72,7 +72,7 @@ def entity_cooccurrence(store: SqlStore, selection: Selection, min_documents: in
     singles: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     documents = 0
-    rows = aggregates.labels_of_selected(store, selection.filter, selection.text, ENTITY_LAYER)
+    rows = aggregates.labels_of_selected(store, selection, ENTITY_LAYER)
     for _document_id, labels in groupby(rows, key=itemgetter(0)):
         entities = sorted({label for _id, label in labels})
         documents += 1

@@ -116,7 +116,7 @@ def repost_network(store: SqlStore, selection: Selection | None = None):  # noqa
         graph.edges[origin, target][kind] += amount
         graph.edges[origin, target]["weight"] += amount
 
-    for _document_id, source_id, forwarded_from in aggregates.forwarded_documents(store, chosen.filter, chosen.text):
+    for _document_id, source_id, forwarded_from in aggregates.forwarded_documents(store, chosen):
         name = forwarded_from.strip()
         origin_source = by_key.get(name.lstrip("@").casefold())
         if origin_source is not None:
@@ -127,7 +127,7 @@ def repost_network(store: SqlStore, selection: Selection | None = None):  # noqa
                 graph.add_node(origin, label=name, kind="external", groups="", external=True)
         if origin != f"source:{source_id}":
             add(origin, f"source:{source_id}", "forwards")
-    for founder, member, count in aggregates.cluster_edges(store, chosen.filter, chosen.text):
+    for founder, member, count in aggregates.cluster_edges(store, chosen):
         if founder != member:
             add(f"source:{founder}", f"source:{member}", "reposts", count)
     return graph

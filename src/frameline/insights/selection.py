@@ -3,8 +3,9 @@
 Analysts name a side the way they think of it; a `Selection` turns that into a
 `DocumentFilter` plus a search text, which the store compiles to one SQL
 sub-query, so counting half a million documents never loads them.  Restricting
-to an event intersects the windows and ANDs the queries (clauses of the search
-syntax are ANDed, so the texts can simply be joined).
+to an event intersects the windows and, when the event has a query, keeps only
+the documents the event matched (stored once per event and topped up as
+documents arrive, see `SqlStore.match_event_documents`).
 """
 
 from __future__ import annotations
@@ -25,17 +26,24 @@ class SelectionError(StoreError):
 
 @dataclass(frozen=True)
 class Selection:
+    """A side: what the analyst called it, and the scope `frameline.store.aggregates` counts in."""
+
     label: str
     filter: DocumentFilter = field(default_factory=DocumentFilter)
     text: str = ""
+    event_id: int | None = None  # documents must be among this event's stored matches
 
     def restricted_to(self, event: Event | None) -> Selection:
+        """This side within an event (from `event_named`, which brings its matches up to date)."""
         if event is None:
             return self
+        if self.event_id is not None and event.query.strip() and self.event_id != event.id:
+            raise SelectionError("a side can be restricted to one event with a query, not two")
         since = _later(self.filter.since, event.starts_at)
         until = _earlier(self.filter.until, event.ends_at)
-        text = " ".join(part for part in (self.text.strip(), event.query.strip()) if part)
-        return Selection(f"{self.label} @ {event.name}", replace(self.filter, since=since, until=until), text)
+        event_id = event.id if event.query.strip() else self.event_id
+        return Selection(f"{self.label} @ {event.name}", replace(self.filter, since=since, until=until), self.text,
+                         event_id)
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -47,11 +55,14 @@ def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def event_named(store: SqlStore, name: str | None) -> Event | None:
+    """The event, with its stored matches brought up to date with the documents stored since."""
     if not name:
         return None
     event = store.get_event(name)
     if event is None:
         raise SelectionError(f"no event called {name!r}; see `frameline events list`")
+    if event.query.strip():
+        store.match_event_documents(event)
     return event
 
 
@@ -82,4 +93,5 @@ def parse_selection(store: SqlStore, spec: str) -> Selection:
         return Selection(spec, DocumentFilter(), value)
     event = event_named(store, value)
     assert event is not None
-    return Selection(spec, DocumentFilter(since=event.starts_at, until=event.ends_at), event.query)
+    return Selection(spec, DocumentFilter(since=event.starts_at, until=event.ends_at),
+                     event_id=event.id if event.query.strip() else None)

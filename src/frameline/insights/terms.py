@@ -41,7 +41,7 @@ class LanguageTerms:
 def count_words(store: SqlStore, side: Selection, limit: int | None) -> dict[str, tuple[Counter[str], int]]:
     """Per language: word counts and number of documents of a side."""
     by_language: dict[str, tuple[Counter[str], int]] = {}
-    for language, text in aggregates.normalised_texts(store, side.filter, side.text, limit):
+    for language, text in aggregates.normalised_texts(store, side, limit):
         counts, documents = by_language.get(language or "und", (Counter(), 0))
         counts.update(words_of(text or ""))
         by_language[language or "und"] = (counts, documents + 1)

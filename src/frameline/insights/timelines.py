@@ -150,10 +150,10 @@ def frame_timeline(
     per_side = []
     for side in sides:
         totals: dict[str, int] = {}
-        for day, count in aggregates.daily_document_counts(store, side.filter, side.text).items():
+        for day, count in aggregates.daily_document_counts(store, side).items():
             totals[bucket_of(day, interval)] = totals.get(bucket_of(day, interval), 0) + count
         volumes: dict[tuple[str, str], int] = {}
-        for (day, frame), count in aggregates.daily_label_counts(store, side.filter, side.text, FRAME_LAYER).items():
+        for (day, frame), count in aggregates.daily_label_counts(store, side, FRAME_LAYER).items():
             key = (bucket_of(day, interval), frame)
             volumes[key] = volumes.get(key, 0) + count
         per_side.append((side, totals, volumes))

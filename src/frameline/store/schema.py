@@ -217,6 +217,17 @@ events = Table(
     Column("query", Text, nullable=False, default=""),
     Column("description", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("matched_through", BigInteger, nullable=False, default=0),  # event_documents covers ids up to here
+)
+
+# The documents an event's window and query select, matched once and topped up as documents
+# arrive (ids only grow), so that an event scope is a join on a few thousand ids.
+event_documents = Table(
+    "event_documents",
+    metadata,
+    Column("event_id", Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 # Per-day counts that contrast and timeline queries read instead of joining millions of

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -38,6 +38,7 @@ from frameline.store.schema import (
     audit_log,
     doc_labels,
     documents,
+    event_documents,
     events,
     imports,
     source_groups,
@@ -743,9 +744,11 @@ class SqlStore:
             if existing is not None and not replace:
                 raise StoreError(f"an event called {event.name!r} exists; remove it first or replace it")
             if existing is None:
-                connection.execute(events.insert().values(name=event.name, created_at=_now(), **values))
-            else:
-                connection.execute(update(events).where(events.c.id == existing).values(**values))
+                connection.execute(events.insert().values(name=event.name, created_at=_now(), matched_through=0,
+                                                          **values))
+            else:  # its stored matches answer the old definition
+                connection.execute(delete(event_documents).where(event_documents.c.event_id == existing))
+                connection.execute(update(events).where(events.c.id == existing).values(matched_through=0, **values))
         stored = self.get_event(event.name)
         assert stored is not None
         return stored
@@ -764,6 +767,28 @@ class SqlStore:
         with self._read() as connection:
             rows = connection.execute(select(events).order_by(events.c.starts_at, events.c.name)).all()
         return [self._event_from_row(row) for row in rows]
+
+    def match_event_documents(self, event: Event) -> int:
+        """Bring the event's stored matches up to date with the documents stored since; returns how many it has.
+
+        Documents only gain ids, so each call searches only those past `matched_through`.
+        (A document whose text or date is edited in place keeps its old membership until
+        the event is replaced.)
+        """
+        assert event.id is not None
+        parsed = parse_query(event.query)
+        with self._write() as connection:
+            through = connection.execute(select(events.c.matched_through).where(events.c.id == event.id)).scalar_one()
+            newest = connection.execute(select(func.max(documents.c.id))).scalar() or 0
+            if newest > through:
+                found = self._filtered(select(literal(event.id), documents.c.id).where(documents.c.id > through),
+                                       DocumentFilter(since=event.starts_at, until=event.ends_at))
+                if parsed.clauses:
+                    found, _rank = self._fulltext.apply(found, parsed)
+                connection.execute(event_documents.insert().from_select(["event_id", "document_id"], found))
+                connection.execute(update(events).where(events.c.id == event.id).values(matched_through=newest))
+            return connection.execute(select(func.count()).select_from(event_documents)
+                                      .where(event_documents.c.event_id == event.id)).scalar_one()
 
     def remove_event(self, name: str) -> bool:
         with self._write() as connection:

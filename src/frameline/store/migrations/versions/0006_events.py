@@ -4,7 +4,8 @@ Revision ID: 0006_events
 Revises: 0002
 Create Date: 2026-11-25
 
-- `events`: named windows with a search query that every insight can be restricted to.
+- `events`: named windows with a search query that every insight can be restricted to, and
+  `event_documents`, the documents each matches (topped up as documents arrive).
 - `document_day_counts` / `label_day_counts`: documents per (source, UTC day) and documents
   carrying each "frame" label per (source, day), so that a contrast or timeline over a million
   documents sums a few thousand rows instead of joining a million labels.  On SQLite, triggers
@@ -89,8 +90,17 @@ def upgrade() -> None:
     sa.Column('query', sa.Text(), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('matched_through', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('name', name=op.f('uq_events_name'))
+    )
+    op.create_table('event_documents',
+    sa.Column('event_id', Id, nullable=False),
+    sa.Column('document_id', Id, nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_documents_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_event_documents_document_id_documents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'document_id', name=op.f('pk_event_documents')),
+    sqlite_with_rowid=False,
     )
     op.create_table('document_day_counts',
     sa.Column('source_id', Id, nullable=False),
@@ -124,4 +134,5 @@ def downgrade() -> None:
     op.drop_index('ix_label_day_counts_source', table_name='label_day_counts')
     op.drop_table('label_day_counts')
     op.drop_table('document_day_counts')
+    op.drop_table('event_documents')
     op.drop_table('events')
