@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 500.0
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 FRAMES = [f"frame-{name}" for name in ("steadfast", "setback", "enemy", "victimhood", "act-abroad", "victory",
                                        "celebration", "threat-persists")]
 EXTREMIST_RATES = [0.30, 0.15, 0.25, 0.20, 0.08, 0.05, 0.01, 0.02]
@@ -168,7 +168,7 @@ def measure(path: Path, repeats: int) -> list[dict[str, Any]]:
              lambda store, e=event: lambda: frame_timeline(store, list(sides(store, e)), interval="day")),
             ("timeline per week" + where,
              lambda store, e=event: lambda: frame_timeline(store, list(sides(store, e)), interval="week")),
-            ("distinctive terms (20k newest docs/side)" + where,
+            ("distinctive terms (5k newest docs/side)" + where,
              lambda store, e=event: lambda: distinctive_terms(store, *sides(store, e))),
         ]
     results = []

@@ -19,7 +19,7 @@ from frameline.store.sql import SqlStore
 
 # What a URL leaves behind once split into words; not vocabulary.
 URL_DEBRIS = frozenset({"http", "https", "www", "com", "co", "org", "net", "html", "htm", "php", "amp"})
-MAX_DOCUMENTS_PER_SIDE = 20_000  # newest first: plenty for word statistics, and a whole-group contrast stays quick
+MAX_DOCUMENTS_PER_SIDE = 5_000  # newest stored first: enough for word statistics; a whole-group contrast stays quick
 
 
 def words_of(indexed_text: str) -> list[str]:

@@ -160,7 +160,7 @@ def daily_label_counts(
         table = label_day_counts
         total = func.sum(table.c.documents)
         statement = _counted(table, scope.filter, select(table.c.day, table.c.label, total)
-                             .where(table.c.layer == layer, table.c.day != "")).group_by(table.c.day, table.c.label).having(total > 0)
+                             .where(table.c.layer == layer, table.c.day != "")).group_by(table.c.label, table.c.day).having(total > 0)
         with store._read() as connection:
             return {(day, label): int(count) for day, label, count in connection.execute(statement)}
     ids = selected_ids(store, scope)
@@ -220,10 +220,9 @@ def top_spans_per_label(
 
 
 def normalised_texts(store: SqlStore, scope: Scope, limit: int | None) -> Iterator[tuple[str | None, str]]:
-    """(language, indexed words) of selected documents, newest first: the tokens search indexes."""
-    ids = selected_ids(store, scope)
-    statement = (select(documents.c.language, documents.c.title_norm, documents.c.text_norm)
-                 .where(documents.c.id.in_(ids)).order_by(documents.c.id.desc()))
+    """(language, indexed words) of documents in scope, newest stored first: the tokens search indexes."""
+    statement = _narrowed(store, select(documents.c.language, documents.c.title_norm, documents.c.text_norm), scope)
+    statement = statement.order_by(documents.c.id.desc())
     if limit is not None:
         statement = statement.limit(limit)
     with store._read() as connection:

@@ -251,7 +251,7 @@ label_day_counts = Table(
     Column("source_id", Id, primary_key=True),
     Column("day", String(10), primary_key=True),
     Column("documents", Integer, nullable=False, default=0),
-    # A group's sources' rows only, read from the index alone.
-    Index("ix_label_day_counts_source", "layer", "source_id", "label", "day", "documents"),
+    # Timelines: rows come out in (label, day) order, so grouping streams instead of sorting.
+    Index("ix_label_day_counts_day", "layer", "label", "day", "source_id", "documents"),
     sqlite_with_rowid=False,
 )

@@ -118,8 +118,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('layer', 'label', 'source_id', 'day', name=op.f('pk_label_day_counts')),
     sqlite_with_rowid=False,
     )
-    op.create_index('ix_label_day_counts_source', 'label_day_counts',
-                    ['layer', 'source_id', 'label', 'day', 'documents'], unique=False)
+    op.create_index('ix_label_day_counts_day', 'label_day_counts',
+                    ['layer', 'label', 'day', 'source_id', 'documents'], unique=False)
     op.create_index('ix_spans_layer_label_score', 'spans', ['layer', 'label', 'score'], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_TRIGGERS + SQLITE_BACKFILL:
@@ -131,7 +131,7 @@ def downgrade() -> None:
         for name in ("document_insert", "document_delete", "document_redate", "label_insert", "label_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS day_counts_{name}")
     op.drop_index('ix_spans_layer_label_score', table_name='spans')
-    op.drop_index('ix_label_day_counts_source', table_name='label_day_counts')
+    op.drop_index('ix_label_day_counts_day', table_name='label_day_counts')
     op.drop_table('label_day_counts')
     op.drop_table('document_day_counts')
     op.drop_table('event_documents')
