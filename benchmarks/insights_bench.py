@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import importlib
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -131,13 +132,18 @@ def build_workspace(path: Path, size: int, seed: int = 1) -> dict[str, Any]:
 
 
 def _time(call: Callable[[], Any], repeats: int) -> dict[str, Any]:
-    timings = []
+    """Wall time, and this process's CPU time: on a shared machine the second says what the query
+    costs when it has a core to itself (SQLite runs in-process; the OS page cache is warm)."""
+    timings, cpu = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         call()
         timings.append((time.perf_counter() - started) * 1000)
-    warm = timings[1:] or timings
-    return {"cold_ms": timings[0], "warm_median_ms": statistics.median(warm), "warm_max_ms": max(warm)}
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    warm, warm_cpu = timings[1:] or timings, cpu[1:] or cpu
+    return {"cold_ms": timings[0], "warm_median_ms": statistics.median(warm), "warm_max_ms": max(warm),
+            "cold_cpu_ms": cpu[0], "warm_median_cpu_ms": statistics.median(warm_cpu),
+            "load_average": os.getloadavg()}
 
 
 def measure(path: Path, repeats: int) -> list[dict[str, Any]]:
@@ -179,7 +185,9 @@ def measure(path: Path, repeats: int) -> list[dict[str, Any]]:
         finally:
             store.close()
         timing["query"] = label
-        print(f"  {label:58s} cold {timing['cold_ms']:8.1f} ms  warm {timing['warm_median_ms']:8.1f} ms", flush=True)
+        print(f"  {label:58s} cold {timing['cold_ms']:7.1f} ms  warm {timing['warm_median_ms']:7.1f} ms  "
+              f"(CPU: cold {timing['cold_cpu_ms']:6.1f}, warm {timing['warm_median_cpu_ms']:6.1f} ms; "
+              f"load {timing['load_average'][0]:.1f})", flush=True)
         results.append(timing)
     return results
 
