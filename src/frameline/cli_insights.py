@@ -272,9 +272,8 @@ def propagation(
         return
     if network:
         found = event_named(store, event)
-        sides = [parse_selection(store, f"group:{groups}").restricted_to(found)] if groups else [
-            Selection(event or "all").restricted_to(found)]
-        graph = repost_network(store, sides[0])
+        chosen = parse_selection(store, f"group:{groups}") if groups else Selection("all")
+        graph = repost_network(store, chosen.restricted_to(found))
         rows = network_rows(graph)
         if gexf is not None:
             write_gexf(graph, gexf)
