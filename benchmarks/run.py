@@ -175,7 +175,7 @@ def report(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Frameline benchmarks (import and search)")
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
-    parser.add_argument("--only", choices=("import", "search"), help="run only this benchmark")
+    parser.add_argument("--only", choices=("import", "search", "insights"), help="run only this benchmark")
     parser.add_argument("--search-size", type=int, help="workspace size to search (default: the largest size)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per search query (first is cold)")
     parser.add_argument("--profile", action="store_true", help="cProfile the import child (slows it down)")
@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.only in (None, "search"):
         results["search"] = bench_search(out_dir, arguments.search_size or max(sizes), arguments.seed,
                                          arguments.repeats)
+    if arguments.only in (None, "insights"):  # contrast and timeline queries (benchmarks/insights_bench.py)
+        from benchmarks.insights_bench import run as run_insights
+        results["insights"] = run_insights(out_dir, sizes, arguments.repeats, arguments.seed)
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     path = out_dir / f"bench-{stamp}.json"

@@ -345,6 +345,8 @@ def status(workspace: WorkspaceOption = None, database_url: DatabaseOption = Non
 import frameline.cli_collect  # noqa: E402,F401 - registers `watch` and `sources add/remove/watched`
 from frameline.cli_web import serve, users_app  # noqa: E402 - the web commands reuse the options above
 app.command()(serve), app.add_typer(users_app, name="users")
+from frameline.cli_insights import register as register_insights  # noqa: E402 - it uses the helpers above
+register_insights(app)
 
 
 def main() -> None:

@@ -137,3 +137,29 @@ class Store(Protocol):
     def record_collection(self, target: str, kind: str, **values: Any) -> None: ...
     def collection_status(self, target: str | None = None) -> list[dict[str, Any]]: ...
     def forget_collection(self, target: str) -> None: ...
+    # events
+    def add_event(self, event: Event, replace: bool = False) -> Event: ...
+    def get_event(self, name: str) -> Event | None: ...
+    def list_events(self) -> list[Event]: ...
+    def match_event_documents(self, event: Event) -> int: ...
+    def remove_event(self, name: str) -> bool: ...
+
+
+# -- events -----------------------------------------------------------------------
+
+
+@dataclass
+class Event:
+    """A named window with a search query ("mosul-2017": 2017-06-15 to 2017-08-15, "Mosul OR الموصل").
+
+    Every insight can be restricted to an event: documents published in
+    [starts_at, ends_at) that match `query` (the search syntax; empty matches all).
+    """
+
+    name: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    query: str = ""
+    description: str | None = None
+    id: int | None = None
+    created_at: datetime | None = None

@@ -104,6 +104,7 @@ spans = Table(
     Column("attributes", JSON),
     Index("ix_spans_document_layer", "document_id", "layer"),
     Index("ix_spans_layer_label", "layer", "label"),
+    Index("ix_spans_layer_label_score", "layer", "label", "score"),  # evidence: best-scoring spans first
 )
 
 doc_labels = Table(
@@ -223,6 +224,8 @@ collection_status = Table(
     Column("last_new", Integer, nullable=False, default=0),
     Column("total_new", Integer, nullable=False, default=0),
     Column("polls", Integer, nullable=False, default=0),
+)
+
 # -- accounts (web users, sessions, API tokens; sentence judgements from the annotation page; migration 0005) --
 # Secrets are stored only as hashes: argon2 for passwords, SHA-256 for session and API tokens
 # (high-entropy random values, so a fast hash is enough and lets us look them up by hash).
@@ -275,4 +278,56 @@ sentence_judgements = Table(
     Column("actor", String(128), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_sentence_judgements_document", "document_id", "start"),
+)
+
+# -- events (named windows with a query; migration 0006_events) -------------------
+# An event restricts every insight (contrast, timelines, co-occurrence, reports) to
+# documents published in [starts_at, ends_at) that match `query` (search syntax).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("starts_at", DateTime(timezone=True)),
+    Column("ends_at", DateTime(timezone=True)),
+    Column("query", Text, nullable=False, default=""),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("matched_through", BigInteger, nullable=False, default=0),  # event_documents covers ids up to here
+)
+
+# The documents an event's window and query select, matched once and topped up as documents
+# arrive (ids only grow), so that an event scope is a join on a few thousand ids.
+event_documents = Table(
+    "event_documents",
+    metadata,
+    Column("event_id", Id, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+# Per-day counts that contrast and timeline queries read instead of joining millions of
+# labels to their documents.  Kept exact by triggers (SQLite; see migration 0006_events):
+# documents per (source, UTC day), and documents carrying each label of a counted layer
+# ("frame") per (source, day); day is '' for undated documents.
+document_day_counts = Table(
+    "document_day_counts",
+    metadata,
+    Column("source_id", Id, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("documents", Integer, nullable=False, default=0),
+    sqlite_with_rowid=False,  # the key is the order rows are read in: no second b-tree to visit
+)
+
+label_day_counts = Table(
+    "label_day_counts",
+    metadata,
+    Column("layer", String(64), primary_key=True),
+    Column("label", String(256), primary_key=True),
+    Column("source_id", Id, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("documents", Integer, nullable=False, default=0),
+    # Timelines: rows come out in (label, day) order, so grouping streams instead of sorting.
+    Index("ix_label_day_counts_day", "layer", "label", "day", "source_id", "documents"),
+    sqlite_with_rowid=False,
 )

@@ -10,13 +10,14 @@ the database consistent; re-running the import skips what is already there.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -26,6 +27,7 @@ from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
 from frameline.store.base import ClusterMember, ClusterSummary
+from frameline.store.base import Event
 from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
 from frameline.store.schema import (
@@ -37,6 +39,8 @@ from frameline.store.schema import (
     audit_log,
     doc_labels,
     documents,
+    event_documents,
+    events,
     imports,
     source_groups,
     sources,
@@ -45,6 +49,7 @@ from frameline.store.schema import (
 from frameline.text.search_words import index_text
 from frameline.text.snippets import make_snippet
 
+EVENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
@@ -760,3 +765,70 @@ class SqlStore:
     def forget_collection(self, target: str) -> None:
         with self._write() as connection:
             connection.execute(delete(collection_status).where(collection_status.c.target == target))
+
+    # -- events ---------------------------------------------------------------
+    # Named windows with a query (frameline.insights restricts every view to one).
+
+    def add_event(self, event: Event, replace: bool = False) -> Event:
+        """Store an event; an existing one of the same name is an error unless `replace`."""
+        if not EVENT_NAME.fullmatch(event.name or ""):
+            raise StoreError(f"event name {event.name!r}: use letters, digits, '.', '_' or '-' (e.g. mosul-2017)")
+        parse_query(event.query)  # a QuerySyntaxError now, not at every later use
+        starts, ends = _aware(event.starts_at), _aware(event.ends_at)
+        if starts is not None and ends is not None and ends <= starts:
+            raise StoreError(f"event {event.name!r}: the window ends ({ends:%Y-%m-%d}) before it starts ({starts:%Y-%m-%d})")
+        values = {"starts_at": starts, "ends_at": ends, "query": event.query or "", "description": event.description}
+        with self._write() as connection:
+            existing = connection.execute(select(events.c.id).where(events.c.name == event.name)).scalar()
+            if existing is not None and not replace:
+                raise StoreError(f"an event called {event.name!r} exists; remove it first or replace it")
+            if existing is None:
+                connection.execute(events.insert().values(name=event.name, created_at=_now(), matched_through=0,
+                                                          **values))
+            else:  # its stored matches answer the old definition
+                connection.execute(delete(event_documents).where(event_documents.c.event_id == existing))
+                connection.execute(update(events).where(events.c.id == existing).values(matched_through=0, **values))
+        stored = self.get_event(event.name)
+        assert stored is not None
+        return stored
+
+    @staticmethod
+    def _event_from_row(row: Any) -> Event:
+        return Event(name=row.name, starts_at=_aware(row.starts_at), ends_at=_aware(row.ends_at), query=row.query,
+                     description=row.description, id=row.id, created_at=_aware(row.created_at))
+
+    def get_event(self, name: str) -> Event | None:
+        with self._read() as connection:
+            row = connection.execute(select(events).where(events.c.name == name)).first()
+        return None if row is None else self._event_from_row(row)
+
+    def list_events(self) -> list[Event]:
+        with self._read() as connection:
+            rows = connection.execute(select(events).order_by(events.c.starts_at, events.c.name)).all()
+        return [self._event_from_row(row) for row in rows]
+
+    def match_event_documents(self, event: Event) -> int:
+        """Bring the event's stored matches up to date with the documents stored since; returns how many it has.
+
+        Documents only gain ids, so each call searches only those past `matched_through`.
+        (A document whose text or date is edited in place keeps its old membership until
+        the event is replaced.)
+        """
+        assert event.id is not None
+        parsed = parse_query(event.query)
+        with self._write() as connection:
+            through = connection.execute(select(events.c.matched_through).where(events.c.id == event.id)).scalar_one()
+            newest = connection.execute(select(func.max(documents.c.id))).scalar() or 0
+            if newest > through:
+                found = self._filtered(select(literal(event.id), documents.c.id).where(documents.c.id > through),
+                                       DocumentFilter(since=event.starts_at, until=event.ends_at))
+                if parsed.clauses:
+                    found, _rank = self._fulltext.apply(found, parsed)
+                connection.execute(event_documents.insert().from_select(["event_id", "document_id"], found))
+                connection.execute(update(events).where(events.c.id == event.id).values(matched_through=newest))
+            return connection.execute(select(func.count()).select_from(event_documents)
+                                      .where(event_documents.c.event_id == event.id)).scalar_one()
+
+    def remove_event(self, name: str) -> bool:
+        with self._write() as connection:
+            return connection.execute(delete(events).where(events.c.name == name)).rowcount > 0
