@@ -67,6 +67,7 @@ def child_import(export: Path, workspace_path: Path, profile: Path | None) -> di
 
         profiler = cProfile.Profile()
     cpu_before = time.process_time()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -76,6 +77,8 @@ def child_import(export: Path, workspace_path: Path, profile: Path | None) -> di
         profiler.disable()
     wall_s = time.perf_counter() - started
     cpu_s = time.process_time() - cpu_before
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    reader_cpu_s = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
     rss_after = _peak_rss_mib()
     documents = store.count_documents()
     store.close()
@@ -83,7 +86,7 @@ def child_import(export: Path, workspace_path: Path, profile: Path | None) -> di
         profiler.dump_stats(str(profile))
     database = workspace_path / "frameline.db"
     return {
-        "init_s": init_s, "wall_s": wall_s, "cpu_s": cpu_s,
+        "init_s": init_s, "wall_s": wall_s, "cpu_s": cpu_s, "reader_cpu_s": reader_cpu_s,
         "new": report.new, "duplicate": report.duplicate, "rejected": report.rejected,
         "failed_paths": report.failed_paths, "documents": documents,
         "docs_per_s": report.new / wall_s if wall_s else None,

@@ -16,7 +16,7 @@ import pytest
 from conftest import write_telegram_export
 from frameline.sources import BrokenImporter, UnknownImporter, get_importer
 from frameline.sources.base import ImportOptions
-from frameline.sources.runner import run_import
+from frameline.sources.runner import BATCH_SIZE, run_import
 from frameline.store import StoreLocked, open_store
 
 
@@ -50,7 +50,7 @@ def test_import_killed_midway_leaves_a_consistent_database_and_a_rerun_completes
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         check.execute("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
         kept = check.execute("SELECT count(*) FROM documents").fetchone()[0]
-    assert kept % 2000 == 0, "only whole batches are committed"
+    assert kept % BATCH_SIZE == 0, "only whole batches are committed"
 
     store = workspace.open_store()
     report = run_import(store, "telegram", [export])

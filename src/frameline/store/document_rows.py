@@ -11,11 +11,12 @@ as text, JSON as text), so its fast path can hand them to the driver directly.
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from frameline.records import RawDocument, SourceRef, content_hash, utc
 from frameline.text.search_words import index_text
@@ -26,35 +27,30 @@ DOCUMENT_COLUMNS = (
     "url", "author", "author_id", "published_at", "title", "text", "title_norm", "text_norm", "language",
     "content_hash", "reply_to", "forwarded_from", "media", "metadata", "raw",
 )
-TITLE_NORM, TEXT_NORM = DOCUMENT_COLUMNS.index("title_norm"), DOCUMENT_COLUMNS.index("text_norm")
 SPAN_COLUMNS = ("start", "end", "layer", "label", "score", "attributes")
 
-# Raw records are compressed one by one (each document's blob stands alone), but a
-# fresh zlib stream per record costs three times the compression itself.  So one
-# long-lived raw-deflate stream is cut with a full flush after each record: every
-# piece is independently decodable (a full flush is a restart point with no
-# references back) and marked with this leading byte.  Older blobs are whole zlib
-# streams, which always start with 0x78, so both read back.
-RAW_DEFLATE_PIECE = b"\x01"
-_packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-_packer_lock = threading.Lock()
+
+def raw_json(raw: Any) -> bytes | None:
+    """The original record as JSON; orjson is 3x faster than json here, the largest per-record cost of an import."""
+    if raw is None:
+        return None
+    try:
+        return orjson.dumps(raw, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except (orjson.JSONEncodeError, TypeError):  # e.g. an integer past 64 bits: json takes anything
+        return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def pack_raw_json(data: bytes | None) -> bytes | None:
+    """zlib level 1: about a third of the size, the fastest level."""
+    return None if data is None else zlib.compress(data, 1)
 
 
 def pack_raw(raw: Any) -> bytes | None:
-    if raw is None:
-        return None
-    data = json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
-    with _packer_lock:
-        return RAW_DEFLATE_PIECE + _packer.compress(data) + _packer.flush(zlib.Z_FULL_FLUSH)
+    return pack_raw_json(raw_json(raw))
 
 
 def unpack_raw(blob: bytes | None) -> Any:
-    if blob is None:
-        return None
-    blob = bytes(blob)
-    if blob[:1] == RAW_DEFLATE_PIECE:
-        return json.loads(zlib.decompressobj(-15).decompress(blob[1:]))
-    return json.loads(zlib.decompress(blob))
+    return None if blob is None else json.loads(zlib.decompress(blob))
 
 
 def sqlite_datetime(moment: datetime | None) -> str | None:
@@ -66,14 +62,16 @@ def sqlite_datetime(moment: datetime | None) -> str | None:
 
 def sqlite_json(value: Any) -> str:
     """SQLAlchemy's JSON type stores Python None as the JSON text 'null', not SQL NULL."""
-    return json.dumps(value)
+    return "null" if value is None else json.dumps(value)
 
 
 @dataclass(slots=True)
 class PreparedDocument:
     source: SourceRef
     native_id: str
-    values: tuple[Any, ...]  # DOCUMENT_COLUMNS, bound as the dialect stores them
+    values: tuple[Any, ...]  # DOCUMENT_COLUMNS, bound as the dialect stores them, except `raw`:
+    # the record's JSON, which storage packs (`pack_raw_json`) as it writes: that evens out
+    # the work between a reading process and the writing one.
     spans: list[tuple[Any, ...]]  # SPAN_COLUMNS
 
 
@@ -95,7 +93,7 @@ def prepare_document(raw: RawDocument, dialect: str) -> PreparedDocument:
     values = (
         raw.url, raw.author, raw.author_id, published, title, text,
         index_text(title) if title else None, index_text(text), raw.language, digest,
-        raw.reply_to, raw.forwarded_from, media, metadata, pack_raw(raw.raw),
+        raw.reply_to, raw.forwarded_from, media, metadata, raw_json(raw.raw),
     )
     native_id = raw.native_id if raw.native_id else "sha256:" + digest
     return PreparedDocument(raw.source, native_id, values, spans)

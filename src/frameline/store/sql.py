@@ -10,7 +10,6 @@ the database consistent; re-running the import skips what is already there.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -22,12 +21,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Select
 
-from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
+from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, utc
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
 from frameline.store.base import ClusterMember, ClusterSummary
 from frameline.store.document_rows import (
-    DOCUMENT_COLUMNS, SPAN_COLUMNS, TEXT_NORM, TITLE_NORM, PreparedDocument, prepare_document, sqlite_datetime, unpack_raw,
+    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, pack_raw_json, prepare_document, sqlite_datetime, unpack_raw,
 )
 from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, SearchQuery, parse_query
@@ -44,7 +43,6 @@ from frameline.store.schema import (
     sources,
     spans,
 )
-from frameline.text.search_words import index_text
 from frameline.text.snippets import make_snippet
 
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
@@ -288,7 +286,8 @@ class SqlStore:
             for key, document in unique.items():
                 if key in stored:
                     continue
-                rows.append((next_id, key[0], key[1], collected_at, import_id, *document.values))
+                rows.append((next_id, key[0], key[1], collected_at, import_id, *document.values[:-1],
+                             pack_raw_json(document.values[-1])))
                 if document.spans:
                     producer = f"import:{document.source.kind}"
                     span_rows += [(next_id, *span, producer) for span in document.spans]
@@ -310,7 +309,7 @@ class SqlStore:
         collected_at = _now()
         rows = [
             dict(zip(DOCUMENT_COLUMNS, document.values), source_id=source_id, native_id=native_id,
-                 collected_at=collected_at, import_id=import_id)
+                 collected_at=collected_at, import_id=import_id, raw=pack_raw_json(document.values[-1]))
             for (source_id, native_id), document in unique.items()
         ]
         statement = (
