@@ -15,6 +15,7 @@ reader, left with nobody to send to, stops at its next batch.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import traceback
@@ -28,6 +29,7 @@ from frameline.records import RawDocument, SourceRef
 from frameline.sources import get_importer
 from frameline.sources.base import ImportOptions, ImportRejected
 from frameline.store.base import Store, StoreError, WriteResult
+from frameline.store.document_rows import PreparedDocument
 
 BATCH_SIZE = 10_000  # rows per transaction: larger batches mean fewer, larger full-text segments to merge
 PARALLEL_MIN_BYTES = 8 * 2**20  # below this, starting a reader process costs more than it saves
@@ -96,6 +98,7 @@ def run_import(
     """
     options = options or ImportOptions()
     importer = get_importer(importer_name)(options)
+    keep_freed_memory()
     # URLs stay strings: Path() would fold their '//' (collectors take http(s) URLs as paths).
     paths = [path if isinstance(path, str) and "://" in path else Path(path) for path in paths]
     arguments = {"paths": [str(p) for p in paths], "source": options.source_name, "groups": list(options.groups),
@@ -176,6 +179,24 @@ def run_import(
     return report
 
 
+def keep_freed_memory() -> None:
+    """Stop glibc from handing freed heap back to the OS after every record.
+
+    By default glibc trims the heap whenever 128 KiB lie free at its top.  zlib
+    allocates and frees about 256 KiB for every raw record it packs, so each one
+    page-faulted that memory back in: twelve times the cost of the compression
+    itself (33 µs instead of 2.7 µs a record).  Keeping up to 64 MiB around removes
+    that; a no-op where the C library is not glibc.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_TRIM_THRESHOLD, 64 * 2**20)
+    except (OSError, AttributeError):
+        pass
+
+
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter number
+
+
 def _input_bytes(paths: list[Path | str]) -> int:
     total = 0
     for path in paths:
@@ -220,6 +241,8 @@ def _read_in_worker(
                 raise ImportWorkerFailed(f"the import reader process failed:\n{payload}")
             if kind in ("reject", "failed"):
                 payload = ImportRejected(*payload)
+            elif kind == "batch":  # plain tuples unpickle several times faster than objects
+                payload = [PreparedDocument._make(document) for document in payload]
             yield kind, payload
     finally:
         receive.close()
@@ -233,6 +256,7 @@ def _prepare_in_worker(
 ) -> None:
     from frameline.store.document_rows import prepare_document
 
+    keep_freed_memory()
     def rejection(kind: str, item: ImportRejected) -> tuple[str, tuple[Any, ...]]:
         return kind, (item.path, item.location, item.reason, item.excerpt)
 
@@ -250,7 +274,7 @@ def _prepare_in_worker(
                             batch = []
                         send.send(("source", item))
                     else:
-                        batch.append(prepare_document(_with_groups(item, options), dialect))
+                        batch.append(tuple(prepare_document(_with_groups(item, options), dialect)))
                         if len(batch) >= batch_size:
                             send.send(("batch", batch))
                             batch = []

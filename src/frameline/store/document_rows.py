@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -65,8 +64,7 @@ def sqlite_json(value: Any) -> str:
     return "null" if value is None else json.dumps(value)
 
 
-@dataclass(slots=True)
-class PreparedDocument:
+class PreparedDocument(NamedTuple):
     source: SourceRef
     native_id: str
     values: tuple[Any, ...]  # DOCUMENT_COLUMNS, bound as the dialect stores them, except `raw`:

@@ -29,7 +29,7 @@ from frameline.store.document_rows import (
     DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, pack_raw_json, prepare_document, sqlite_datetime, unpack_raw,
 )
 from frameline.store.fulltext import search_backend
-from frameline.store.query import DocumentFilter, SearchQuery, parse_query
+from frameline.store.query import DocumentFilter, ParsedQuery, SearchQuery, parse_query
 from frameline.store.schema import (
     analysis_state,
     cluster_members,
@@ -46,6 +46,9 @@ from frameline.store.schema import (
 from frameline.text.snippets import make_snippet
 
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
+RANK_CANDIDATES = COUNT_CAP  # relevance ranks at most this many matches, the newest (see SqlStore.search)
+RANK_BY_RANGE = 20_000  # a date-sorted page whose ids span at most this many is ranked in one range pass
+WALK_DATES_FROM = 2_000  # matches from which "newest" walks the date index rather than sorting them all
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
@@ -78,6 +81,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     def _begin(connection):  # noqa: ANN001
         mode = connection.info.pop("frameline_begin", "BEGIN")
         connection.exec_driver_sql(mode)
+
+
+def _restricts(filter: DocumentFilter | None) -> bool:
+    """Whether the filter leaves out any document (else search needs no join)."""
+    return filter is not None and any((
+        filter.source_ids, filter.groups, filter.languages, filter.since is not None, filter.until is not None,
+        filter.labels, filter.span_labels, filter.document_ids,
+    ))
 
 
 class SqlStore:
@@ -408,36 +419,119 @@ class SqlStore:
             return connection.execute(self._filtered(select(func.count(documents.c.id)), filter)).scalar_one()
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Matching documents, a page at a time.
+
+        Totals stop at COUNT_CAP.  Relevance ranks the newest RANK_CANDIDATES matches
+        (by document id) when there are more: bm25 over every match of a common word
+        in a million documents takes seconds, and analysts page through the top of a
+        ranking, not its ten-thousandth place.  `SearchResults.ranked_newest` says when
+        that happened.  Sorting by date stays exact: the date index is walked and
+        checked against the set of matching ids.
+        """
         parsed = parse_query(query.text)
-        statement = self._filtered(select(documents.c.id.label("document_id")), query.filter)
-        rank = None
-        if parsed.clauses:
-            statement, rank = self._fulltext.apply(statement, parsed)
-        counted = select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
-        if query.sort == "relevance" and rank is not None:
-            ordering = [rank, documents.c.id.desc()]
-        elif query.sort == "oldest":
-            ordering = [documents.c.published_at.asc().nulls_last(), documents.c.id.asc()]
+        if not parsed.clauses:
+            return self._browse(query, parsed)
+        matches, match_id = self._fulltext.matches(parsed)
+        filtered = matches
+        if _restricts(query.filter):
+            if self.dialect == "sqlite":
+                filtered = filtered.join(documents, documents.c.id == match_id)
+            filtered = self._filtered(filtered, query.filter)
+        ranked_newest = None
+        with self._read() as connection:
+            if query.sort == "relevance":
+                # The newest RANK_CANDIDATES + 1 matches in one pass through the index: the
+                # database ranks them and returns a page, numbered with how many there were
+                # (the capped total), so no second pass is needed to count them.
+                newest = filtered.order_by(match_id.desc()).limit(RANK_CANDIDATES + 1).subquery()
+                numbered = select(
+                    newest.c.document_id, newest.c.rank,
+                    func.row_number().over(order_by=newest.c.document_id.desc()).label("position"),
+                    func.count().over().label("total"),
+                ).subquery()
+                page = (select(numbered.c.document_id, numbered.c.rank, numbered.c.total)
+                        .where(numbered.c.position <= RANK_CANDIDATES)
+                        .order_by(numbered.c.rank, numbered.c.document_id.desc())
+                        .limit(query.limit).offset(query.offset))
+                rows = connection.execute(page).all()
+                if rows:
+                    total = rows[0].total
+                else:  # no matches, or a page past the end: count them
+                    total = connection.execute(select(func.count()).select_from(
+                        filtered.with_only_columns(match_id).limit(COUNT_CAP + 1).subquery())).scalar_one()
+                if total > RANK_CANDIDATES:
+                    ranked_newest = RANK_CANDIDATES
+                ids = [row.document_id for row in rows]
+                ranks = {row.document_id: row.rank for row in rows}
+            else:
+                counted = select(func.count()).select_from(
+                    filtered.with_only_columns(match_id).limit(COUNT_CAP + 1).subquery())
+                total = connection.execute(counted).scalar_one()
+                matching = matches.with_only_columns(match_id)
+                page = select(documents.c.id.label("document_id"))
+                if self.dialect == "sqlite" and query.sort == "newest" and total >= WALK_DATES_FROM:
+                    # Many matches: walk the date index from the newest and stop at the page's end,
+                    # instead of fetching and sorting every match.  `id + 0` keeps SQLite from
+                    # looking each match up by rowid; DESC puts NULLs last in SQLite anyway.
+                    page = page.where((documents.c.id + 0).in_(matching)).order_by(
+                        documents.c.published_at.desc(), documents.c.id.desc())
+                else:
+                    page = page.where(documents.c.id.in_(matching)).order_by(*self._date_order(query.sort))
+                page = self._filtered(page, query.filter)
+                ids = [row.document_id for row in connection.execute(page.limit(query.limit).offset(query.offset))]
+                ranks = self._ranks(connection, matches, match_id, ids)
+        return self._results(query, parsed, ids, ranks, total, ranked_newest)
+
+    def _ranks(self, connection: Connection, matches: Select, match_id: Any, ids: list[int]) -> dict[int, Any]:
+        """The rank relevance would give these documents (a date-sorted page shows it too).
+
+        A full-text index answers a range of ids in one pass but a list of ids one
+        lookup at a time, so a page whose ids lie close together is ranked by range."""
+        if not ids:
+            return {}
+        low, high = min(ids), max(ids)
+        if high - low <= RANK_BY_RANGE:
+            found = connection.execute(matches.where(match_id.between(low, high))).all()
         else:
-            ordering = [documents.c.published_at.desc().nulls_last(), documents.c.id.desc()]
-        page = statement.add_columns(rank.label("rank") if rank is not None else documents.c.id.label("rank"))
-        page = page.order_by(*ordering).limit(query.limit).offset(query.offset)
+            found = connection.execute(matches.where(match_id.in_(ids))).all()
+        wanted = set(ids)
+        return {document_id: rank for document_id, rank in found if document_id in wanted}
+
+    def _browse(self, query: SearchQuery, parsed: ParsedQuery) -> SearchResults:
+        """No words: the filter's documents by date."""
+        statement = self._filtered(select(documents.c.id.label("document_id")), query.filter)
+        counted = select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
+        page = statement.order_by(*self._date_order(query.sort)).limit(query.limit).offset(query.offset)
         with self._read() as connection:
             total = connection.execute(counted).scalar_one()
-            rows = connection.execute(page).all()
-        found = self.get_documents([row.document_id for row in rows])
+            ids = [row.document_id for row in connection.execute(page)]
+        return self._results(query, parsed, ids, None, total, None)
+
+    @staticmethod
+    def _date_order(sort: str) -> list[Any]:
+        if sort == "oldest":
+            return [documents.c.published_at.asc().nulls_last(), documents.c.id.asc()]
+        return [documents.c.published_at.desc().nulls_last(), documents.c.id.desc()]
+
+    def _results(
+        self, query: SearchQuery, parsed: ParsedQuery, ids: list[int], ranks: dict[int, Any] | None, total: int,
+        ranked_newest: int | None,
+    ) -> SearchResults:
+        found = self.get_documents(ids)
         source_by_id = {source.id: source for source in self.list_sources()}
         terms = [(term.text, term.prefix) for term in parsed.positive_terms]
         hits = []
-        for row in rows:
-            document = found[row.document_id]
+        for document_id in ids:
+            document = found[document_id]
+            rank = ranks.get(document_id) if ranks is not None else None
             hits.append(SearchHit(
                 document=document,
                 source=source_by_id[document.source_id],
-                rank=float(row.rank) if rank is not None else None,
+                rank=float(rank) if rank is not None else None,
                 snippet=make_snippet(((document.title + "\n") if document.title else "") + document.text, terms),
             ))
-        return SearchResults(hits=hits, total=min(total, COUNT_CAP), total_is_lower_bound=total > COUNT_CAP, query=query)
+        return SearchResults(hits=hits, total=min(total, COUNT_CAP), total_is_lower_bound=total > COUNT_CAP, query=query,
+                             ranked_newest=ranked_newest)
 
     # -- analysis output ----------------------------------------------------
 
