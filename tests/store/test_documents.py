@@ -176,3 +176,9 @@ def test_a_five_megabyte_document_with_many_distinct_words_is_stored_and_searcha
     [document_id] = store.write_documents([raw_doc(text, native_id="book")]).new_ids
     assert store.get_document(document_id).text == text
     assert [hit.document.id for hit in store.search(SearchQuery("Mosul")).hits] == [document_id]
+
+
+def test_a_raw_record_that_fast_json_refuses_is_kept_all_the_same(store):
+    raw_record = {"id": 2**70, 7: "an integer key", "text": "بيان"}  # past 64 bits; a non-string key
+    [document_id] = store.write_documents([raw_doc("بيان", native_id="1", raw=raw_record)]).new_ids
+    assert store.get_document(document_id, with_raw=True).raw == {"id": 2**70, "7": "an integer key", "text": "بيان"}

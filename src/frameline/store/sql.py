@@ -440,10 +440,10 @@ class SqlStore:
         ranked_newest = None
         with self._read() as connection:
             if query.sort == "relevance":
-                # The newest RANK_CANDIDATES + 1 matches in one pass through the index: the
-                # database ranks them and returns a page, numbered with how many there were
-                # (the capped total), so no second pass is needed to count them.
-                newest = filtered.order_by(match_id.desc()).limit(RANK_CANDIDATES + 1).subquery()
+                # The newest matches in one pass through the index (one more than the count
+                # cap): the database ranks the newest RANK_CANDIDATES of them and returns a page
+                # carrying how many there were, so no second pass is needed to count them.
+                newest = filtered.order_by(match_id.desc()).limit(max(RANK_CANDIDATES, COUNT_CAP) + 1).subquery()
                 numbered = select(
                     newest.c.document_id, newest.c.rank,
                     func.row_number().over(order_by=newest.c.document_id.desc()).label("position"),
