@@ -19,7 +19,9 @@ import ctypes
 import json
 import multiprocessing
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +31,7 @@ from frameline.records import RawDocument, SourceRef
 from frameline.sources import get_importer
 from frameline.sources.base import ImportOptions, ImportRejected
 from frameline.store.base import Store, StoreError, WriteResult
-from frameline.store.document_rows import PreparedDocument
+from frameline.store.document_rows import PreparedDocument, packed
 
 BATCH_SIZE = 10_000  # rows per transaction: larger batches mean fewer, larger full-text segments to merge
 PARALLEL_MIN_BYTES = 8 * 2**20  # below this, starting a reader process costs more than it saves
@@ -128,7 +130,7 @@ def run_import(
     status = "failed"
     try:
         if parallel:
-            for kind, payload in _read_in_worker(importer_name, options, paths, dialect, batch_size):
+            for kind, payload in _packed_ahead(_read_in_worker(importer_name, options, paths, dialect, batch_size)):
                 if kind == "batch":
                     count(store.write_prepared(payload, import_id=import_id), len(payload))
                 elif kind == "source":
@@ -249,6 +251,26 @@ def _read_in_worker(
         if worker.is_alive():
             worker.terminate()
         worker.join()
+
+
+def _packed_ahead(messages: Generator[tuple[str, Any], None, None]) -> Iterator[tuple[str, Any]]:
+    """The reader's messages, each batch's raw records packed in a thread while the
+    previous batch is written (zlib and SQLite both release the GIL); order is kept."""
+    with closing(messages), ThreadPoolExecutor(max_workers=1, thread_name_prefix="frameline-pack") as packer:
+        ahead: Future | None = None
+        for kind, payload in messages:
+            if kind == "batch":
+                following = packer.submit(lambda batch: [packed(document) for document in batch], payload)
+                if ahead is not None:
+                    yield "batch", ahead.result()
+                ahead = following
+                continue
+            if ahead is not None:
+                yield "batch", ahead.result()
+                ahead = None
+            yield kind, payload
+        if ahead is not None:
+            yield "batch", ahead.result()
 
 
 def _prepare_in_worker(

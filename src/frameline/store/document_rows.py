@@ -71,6 +71,17 @@ class PreparedDocument(NamedTuple):
     # the record's JSON, which storage packs (`pack_raw_json`) as it writes: that evens out
     # the work between a reading process and the writing one.
     spans: list[tuple[Any, ...]]  # SPAN_COLUMNS
+    packed: bool = False  # `raw` is packed already (see `packed`)
+
+
+def packed(document: PreparedDocument) -> PreparedDocument:
+    """The document with its raw record packed, which storage then stores as it is.
+
+    zlib releases the GIL while it compresses, so an importer can pack the next batch in
+    a thread while the database writes the current one."""
+    if document.packed:
+        return document
+    return document._replace(values=(*document.values[:-1], pack_raw_json(document.values[-1])), packed=True)
 
 
 def prepare_document(raw: RawDocument, dialect: str) -> PreparedDocument:

@@ -48,6 +48,7 @@ from frameline.text.snippets import make_snippet
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
 RANK_CANDIDATES = COUNT_CAP  # relevance ranks at most this many matches, the newest (see SqlStore.search)
 RANK_BY_RANGE = 20_000  # a date-sorted page whose ids span at most this many is ranked in one range pass
+WRITE_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection that has written documents
 WALK_DATES_FROM = 2_000  # matches from which "newest" walks the date index rather than sorting them all
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
@@ -283,6 +284,9 @@ class SqlStore:
         collected_at = sqlite_datetime(_now())
         cursor = connection.connection.driver_connection.cursor()
         try:
+            # 64 MiB of page cache instead of 2: the content-hash index takes its inserts at
+            # random places, and a million-document workspace's index no longer fits in 2 MiB.
+            cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             by_source: dict[int, list[str]] = {}
             for source_id, native_id in unique:
                 by_source.setdefault(source_id, []).append(native_id)
@@ -297,8 +301,9 @@ class SqlStore:
             for key, document in unique.items():
                 if key in stored:
                     continue
-                rows.append((next_id, key[0], key[1], collected_at, import_id, *document.values[:-1],
-                             pack_raw_json(document.values[-1])))
+                values = document.values
+                rows.append((next_id, key[0], key[1], collected_at, import_id, *values[:-1],
+                             values[-1] if document.packed else pack_raw_json(values[-1])))
                 if document.spans:
                     producer = f"import:{document.source.kind}"
                     span_rows += [(next_id, *span, producer) for span in document.spans]
@@ -320,7 +325,8 @@ class SqlStore:
         collected_at = _now()
         rows = [
             dict(zip(DOCUMENT_COLUMNS, document.values), source_id=source_id, native_id=native_id,
-                 collected_at=collected_at, import_id=import_id, raw=pack_raw_json(document.values[-1]))
+                 collected_at=collected_at, import_id=import_id,
+                 raw=document.values[-1] if document.packed else pack_raw_json(document.values[-1]))
             for (source_id, native_id), document in unique.items()
         ]
         statement = (
