@@ -7,10 +7,11 @@ record with the file, the location and the reason.
 
 A large import (PARALLEL_MIN_BYTES of input or more) reads in a second process:
 it parses the files and prepares each batch's rows (`prepare_document`: search
-text, hashes, packed raw records) while this process writes the previous batch,
-so parsing and the database's own work use two cores.  Only this process writes,
-so an import killed midway is exactly as consistent as a serial one, and the
-reader, left with nobody to send to, stops at its next batch.
+text, hashes, the raw record's JSON) while this process packs the next batch's
+raw records in a thread and writes the current batch, so parsing and the
+database's own work run side by side.  Only this process writes, so an import
+killed midway is exactly as consistent as a serial one, and the reader, left
+with nobody to send to, stops at its next batch.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import ctypes
 import json
 import multiprocessing
 import traceback
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
