@@ -16,8 +16,8 @@ import pytest
 from conftest import write_telegram_export
 from frameline.sources import BrokenImporter, UnknownImporter, get_importer
 from frameline.sources.base import ImportOptions
-from frameline.sources.runner import run_import
-from frameline.store import StoreLocked, open_store
+from frameline.sources.runner import BATCH_SIZE, run_import
+from frameline.store import SearchQuery, StoreLocked, open_store
 
 
 def many_messages(count: int) -> list[dict]:
@@ -50,7 +50,7 @@ def test_import_killed_midway_leaves_a_consistent_database_and_a_rerun_completes
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         check.execute("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
         kept = check.execute("SELECT count(*) FROM documents").fetchone()[0]
-    assert kept % 2000 == 0, "only whole batches are committed"
+    assert kept % BATCH_SIZE == 0, "only whole batches are committed"
 
     store = workspace.open_store()
     report = run_import(store, "telegram", [export])
@@ -115,3 +115,49 @@ def test_a_broken_plugin_is_reported_by_name_and_does_not_hide_the_others(monkey
     with pytest.raises(BrokenImporter, match="broken.*nowhere"):
         get_importer("broken")
     assert "telegram" in registry.available_importers() and "broken" not in registry.available_importers()
+
+
+def _stored(store) -> list[tuple]:
+    """Everything an import leaves behind, in a comparable form."""
+    rows = []
+    for document in store.iter_documents():
+        full = store.get_document(document.id, with_raw=True)
+        spans = [(s.start, s.end, s.layer, s.label, s.producer, s.attributes) for s in store.get_spans(document.id)]
+        rows.append((full.id, full.native_id, full.text, full.author, full.published_at, full.reply_to,
+                     full.forwarded_from, full.media, full.metadata, full.raw, full.content_hash, spans))
+    sources = [(s.kind, s.name, s.groups, s.metadata) for s in store.list_sources()]
+    return rows + sources
+
+
+def test_the_reader_process_stores_exactly_what_a_serial_import_stores(tmp_path):
+    messages = [
+        {"id": 1, "type": "service", "date_unixtime": "1499688000", "action": "create_channel", "title": "Amaq"},
+        {"id": 2, "type": "message", "date_unixtime": "1499688001", "from": "Amaq", "from_id": "channel777",
+         "text": ["Victory in ", {"type": "text_link", "text": "Mosul", "href": "https://example.org/m"}, " #الموصل"],
+         "forwarded_from": "Nashir", "reply_to_message_id": 1},
+        {"id": 3, "type": "message", "date_unixtime": "99999999999", "text": "from the future"},
+        {"id": 4, "type": "message", "date_unixtime": "1499688003", "text": "",
+         "photo": "photos/photo_1.jpg", "width": 800, "height": 600},
+        *({"id": n, "type": "message", "date_unixtime": str(1499688000 + n), "from": "Amaq",
+           "text": f"الدولة الإسلامية في الموصل {n}", "views": n} for n in range(5, 40)),
+        {"id": 5, "type": "message", "date_unixtime": "1499688005", "text": "the same id again"},
+    ]
+    export = write_telegram_export(tmp_path / "result.json", messages)
+    paths = [export, tmp_path / "missing.json"]
+    options = ImportOptions(groups=("extremist",))
+    stores = {}
+    for parallel in (False, True):
+        store = open_store(f"sqlite:///{tmp_path / f'parallel-{parallel}.db'}")
+        report = run_import(store, "telegram", paths, options, rejects_dir=tmp_path / f"rejects-{parallel}",
+                            parallel=parallel, batch_size=7)
+        stores[parallel] = (store, report)
+    (serial, serial_report), (parallel, parallel_report) = stores[False], stores[True]
+    assert (parallel_report.new, parallel_report.duplicate, parallel_report.rejected) == \
+        (serial_report.new, serial_report.duplicate, serial_report.rejected) == (37, 1, 2)
+    assert parallel_report.new_ids == serial_report.new_ids
+    assert parallel_report.failed_paths == serial_report.failed_paths == [str(tmp_path / "missing.json")]
+    assert [r.as_record() for r in parallel_report.sample_rejections] == \
+        [r.as_record() for r in serial_report.sample_rejections]
+    assert _stored(parallel) == _stored(serial)
+    assert parallel.search(SearchQuery("الموصل")).total == 36  # 35 statements and one hashtag
+    assert parallel.list_sources()[0].metadata["service_messages"] == {"create_channel": 1}

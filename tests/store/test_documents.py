@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -176,3 +177,28 @@ def test_a_five_megabyte_document_with_many_distinct_words_is_stored_and_searcha
     [document_id] = store.write_documents([raw_doc(text, native_id="book")]).new_ids
     assert store.get_document(document_id).text == text
     assert [hit.document.id for hit in store.search(SearchQuery("Mosul")).hits] == [document_id]
+
+
+def test_a_raw_record_that_fast_json_refuses_is_kept_all_the_same(store):
+    raw_record = {"id": 2**70, 7: "an integer key", "text": "بيان"}  # past 64 bits; a non-string key
+    [document_id] = store.write_documents([raw_doc("بيان", native_id="1", raw=raw_record)]).new_ids
+    assert store.get_document(document_id, with_raw=True).raw == {"id": 2**70, "7": "an integer key", "text": "بيان"}
+
+
+def test_an_import_read_in_a_second_process_lands_whole_on_either_backend(store, tmp_path):
+    from frameline.sources.runner import run_import
+
+    messages = [{"id": n, "type": "message", "date_unixtime": str(1499688000 + n), "from": "Amaq",
+                 "text": ["الدولة الإسلامية في ", {"type": "hashtag", "text": "#الموصل"}, f" {n}"],
+                 "reactions": [{"type": "emoji", "count": n, "emoji": "🔥"}]} for n in range(1, 26)]
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps({"name": "Amaq", "type": "public_channel", "id": 7, "messages": messages},
+                                 ensure_ascii=False), encoding="utf-8")
+    first = run_import(store, "telegram", [export], parallel=True, batch_size=10)
+    again = run_import(store, "telegram", [export], parallel=True, batch_size=10)
+    assert (first.new, again.new, again.duplicate) == (25, 0, 25)
+    hit = store.search(SearchQuery("الموصل", sort="oldest")).hits[0]
+    assert (hit.document.text, hit.document.published_at) == (
+        "الدولة الإسلامية في #الموصل 1", datetime(2017, 7, 10, 12, 0, 1, tzinfo=timezone.utc))
+    assert hit.document.metadata == {"reactions": [{"type": "emoji", "count": 1, "emoji": "🔥"}]}
+    assert [(s.start, s.end, s.label) for s in store.get_spans(hit.document.id)] == [(20, 27, "hashtag")]

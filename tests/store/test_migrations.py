@@ -44,3 +44,30 @@ def test_documents_and_the_search_index_survive_reopening(store_url):
         assert reopened.search(SearchQuery("الموصل")).total == 2
     finally:
         reopened.close()
+
+
+def test_a_workspace_made_before_0003_keeps_its_index_and_indexes_new_documents_once(tmp_path):
+    from sqlalchemy import create_engine
+
+    database = tmp_path / "old.db"
+    url = f"sqlite:///{database}"
+    engine = create_engine(url)
+    migrate.upgrade(engine, "0002")  # the schema as it was, with the per-row insert trigger
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, kind, name, metadata, created_at) VALUES (1, 'telegram', 'Amaq', '{}', '2017-07-10')")
+        connection.exec_driver_sql(
+            "INSERT INTO documents (source_id, native_id, collected_at, text, text_norm, content_hash) "
+            "VALUES (1, 'old', '2017-07-10 00:00:00.000000', 'الموصل', 'موصل', 'x')")
+    engine.dispose()
+
+    store = open_store(url)
+    try:
+        store_texts(store, "الموصل بعد التحرير")
+        assert store.search(SearchQuery("الموصل")).total == 2
+        with store.engine.connect() as connection:
+            triggers = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            connection.exec_driver_sql("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+        assert triggers == {"documents_fts_delete", "documents_fts_update"}
+    finally:
+        store.close()

@@ -241,3 +241,18 @@ def test_snippets_highlight_whole_words_for_a_prefix(store):
 
     [hit] = store.search(SearchQuery("mos*")).hits
     assert highlighted(hit) == ["Mosul"]
+
+
+def test_relevance_over_more_matches_than_it_ranks_ranks_the_newest_and_says_so(store, monkeypatch):
+    from frameline.store import sql
+
+    monkeypatch.setattr(sql, "RANK_CANDIDATES", 3)
+    texts = ["Mosul Mosul Mosul", "Mosul", "Mosul and Raqqa", "Mosul today", "Mosul news"]
+    store.write_documents([raw_doc(text, str(n)) for n, text in enumerate(texts)])
+
+    results = store.search(SearchQuery("mosul"))
+    assert (results.total, results.total_is_lower_bound, results.ranked_newest) == (5, False, 3)
+    assert sorted(hit.document.native_id for hit in results.hits) == ["2", "3", "4"]  # the three newest
+    everything = store.search(SearchQuery("mosul", sort="newest"))
+    assert [hit.document.native_id for hit in everything.hits] == ["4", "3", "2", "1", "0"]
+    assert everything.ranked_newest is None and all(isinstance(hit.rank, float) for hit in everything.hits)

@@ -1,9 +1,12 @@
 """Search words: the same for indexed text and queries, with the Arabic article removed."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from frameline.store.query import parse_query
-from frameline.text.search_words import index_text, search_words
+from frameline.text.normalize import normalize_text
+from frameline.text.search_words import WORD, index_text, search_words, strip_arabic_article
 from frameline.text.snippets import make_snippet
 
 
@@ -34,3 +37,25 @@ def test_a_query_is_reduced_the_same_way_as_the_text():
 def test_snippets_highlight_the_whole_written_word_article_included():
     fragments = make_snippet("قتال عنيف في الموصل وبالموصل", [("موصل", False)])
     assert [f.text for f in fragments if f.highlighted] == ["الموصل", "وبالموصل"]
+
+
+# Words (and word starts) where the article rules bite, plus separators and characters the
+# index's translation table treats specially: diacritics, tatweel, presentation forms, emoji.
+_PIECES = ["ال", "وال", "بال", "فال", "كال", "لل", "و", "ف", "ب", "لله", "الله", "موصل", "رقه", "ي", "ى", "ة",
+           " ", "  ", "\n", ".", "-", "_", "#", "1", "٣", "A", "é", "Ö", "\u064e", "\u0640", "\u200d", "ﻻ", "ﷺ",
+           "😀", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_the_whole_text_passes_agree_with_stripping_word_by_word(text):
+    normalised = normalize_text(text)
+    by_word = [strip_arabic_article(word) for word in WORD.findall(normalised)]
+    assert search_words(normalised) == by_word
+    assert index_text(text) == " ".join(by_word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_index_text_is_the_search_words_of_the_normalised_text_for_any_text(text):
+    assert index_text(text) == " ".join(strip_arabic_article(w) for w in WORD.findall(normalize_text(text)))

@@ -47,6 +47,8 @@ class SearchResults:
     total: int
     total_is_lower_bound: bool
     query: SearchQuery
+    # Set when relevance ranked only this many matches, the newest; None when it ranked all.
+    ranked_newest: int | None = None
 
 
 @dataclass

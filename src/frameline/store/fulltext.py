@@ -3,11 +3,15 @@
 SQLite answers with its FTS5 index (`documents_fts`, bm25 ranking), PostgreSQL
 with the generated `search_vector` tsvector (GIN index, ts_rank).  Both index
 the normalised columns, so the query terms arrive already normalised.
+
+`matches` gives the matching document ids with their rank from the index alone
+(on SQLite without touching `documents`, whose rows are large), so storage can
+count, cap and rank before it joins anything.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, cast, column, func, literal, literal_column, table
+from sqlalchemy import ColumnElement, cast, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.sql import Select
 
@@ -45,6 +49,15 @@ class Fts5Search:
         rank = literal_column("bm25(documents_fts, 2.0, 1.0)")
         return statement, rank
 
+    def matches(self, query: ParsedQuery) -> tuple[Select, ColumnElement]:
+        """(SELECT document_id, rank … WHERE the query matches, the id column to filter and order by)."""
+        statement = select(self.fts.c.rowid.label("document_id"), self.RANK.label("rank")).select_from(self.fts).where(
+            literal_column("documents_fts").op("MATCH")(self.match_expression(query))
+        )
+        return statement, self.fts.c.rowid
+
+    RANK = literal_column("bm25(documents_fts, 2.0, 1.0)")  # lower is better; a title hit weighs twice a body hit
+
 
 class TsvectorSearch:
     """PostgreSQL: each term becomes a tsquery, combined with &&, || and !!."""
@@ -75,6 +88,11 @@ class TsvectorSearch:
         statement = statement.where(self.vector.op("@@")(tsquery))
         # ts_rank is higher-is-better; negate so both backends sort ascending.
         return statement, -func.ts_rank(self.vector, tsquery)
+
+    def matches(self, query: ParsedQuery) -> tuple[Select, ColumnElement]:
+        tsquery = self.tsquery(query)
+        statement = select(documents.c.id.label("document_id"), (-func.ts_rank(self.vector, tsquery)).label("rank"))
+        return statement.where(self.vector.op("@@")(tsquery)), documents.c.id
 
 
 def search_backend(dialect_name: str) -> Fts5Search | TsvectorSearch:

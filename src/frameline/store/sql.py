@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -23,13 +22,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Select
 
-from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, content_hash, utc
+from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span, utc
 from frameline.store import migrate
 from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreError, StoreLocked, WriteResult
 from frameline.store.base import ClusterMember, ClusterSummary
 from frameline.store.base import Event
+from frameline.store.document_rows import (
+    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, pack_raw_json, prepare_document, sqlite_datetime, unpack_raw,
+)
 from frameline.store.fulltext import search_backend
-from frameline.store.query import DocumentFilter, SearchQuery, parse_query
+from frameline.store.query import DocumentFilter, ParsedQuery, SearchQuery, parse_query
 from frameline.store.schema import (
     analysis_state,
     cluster_members,
@@ -46,11 +48,14 @@ from frameline.store.schema import (
     sources,
     spans,
 )
-from frameline.text.search_words import index_text
 from frameline.text.snippets import make_snippet
 
 EVENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 COUNT_CAP = 10_000  # exact totals past this cost more than an analyst gains from them
+RANK_CANDIDATES = COUNT_CAP  # relevance ranks at most this many matches, the newest (see SqlStore.search)
+RANK_BY_RANGE = 20_000  # a date-sorted page whose ids span at most this many is ranked in one range pass
+WRITE_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection that has written documents
+WALK_DATES_FROM = 2_000  # matches from which "newest" walks the date index rather than sorting them all
 SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
@@ -62,14 +67,7 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else utc(moment)
 
 
-def _pack_raw(raw: Any) -> bytes | None:
-    if raw is None:
-        return None
-    return zlib.compress(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8"), 1)
-
-
-def _unpack_raw(blob: bytes | None) -> Any:
-    return None if blob is None else json.loads(zlib.decompress(blob))
+_unpack_raw = unpack_raw
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
@@ -90,6 +88,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     def _begin(connection):  # noqa: ANN001
         mode = connection.info.pop("frameline_begin", "BEGIN")
         connection.exec_driver_sql(mode)
+
+
+def _restricts(filter: DocumentFilter | None) -> bool:
+    """Whether the filter leaves out any document (else search needs no join)."""
+    return filter is not None and any((
+        filter.source_ids, filter.groups, filter.languages, filter.since is not None, filter.until is not None,
+        filter.labels, filter.span_labels, filter.document_ids,
+    ))
 
 
 class SqlStore:
@@ -227,70 +233,125 @@ class SqlStore:
 
     def write_documents(self, batch: list[RawDocument], import_id: int | None = None) -> WriteResult:
         """Store a batch; records already present (same source and native id) are counted, not stored."""
+        return self.write_prepared([prepare_document(raw, self.dialect) for raw in batch], import_id)
+
+    # -- document writes (perf): prepared rows; SQLite straight to the driver --------
+    # A batch is one transaction.  On SQLite the rows skip SQLAlchemy's per-row
+    # parameter processing, ids are assigned under the write lock (what SQLite itself
+    # would pick: max + 1), and the full-text index is filled with one INSERT … SELECT
+    # per batch, which costs a third of a per-row trigger (migration 0003_perf).
+
+    def write_prepared(self, prepared: list[PreparedDocument], import_id: int | None = None) -> WriteResult:
+        """Store documents made by `prepare_document` for this dialect; duplicates are counted, not stored."""
         result = WriteResult()
-        rows: list[dict[str, Any]] = []
-        drafts: dict[tuple[int, str], RawDocument] = {}
-        collected_at = _now()
-        # One ensure_source per distinct source per batch, not per row: each call is a
-        # write transaction when the source has groups.  Equal refs give the same result.
-        source_ids: dict[SourceRef, int] = {}
-        for raw in batch:
-            try:
-                source_id = source_ids[raw.source]
-            except KeyError:
-                source_id = source_ids[raw.source] = self.ensure_source(raw.source)
-            except TypeError:  # a ref with an unhashable field (e.g. groups as a list): no caching
-                source_id = self.ensure_source(raw.source)
-            native_id = raw.effective_native_id()
-            if (source_id, native_id) in drafts:
+        unique: dict[tuple[int, str], PreparedDocument] = {}
+        by_object: dict[int, int] = {}  # the refs of one importer are mostly one object: skip hashing them
+        by_ref: dict[SourceRef, int] = {}
+        for document in prepared:
+            ref = document.source
+            source_id = by_object.get(id(ref))
+            if source_id is None:
+                try:
+                    source_id = by_ref[ref]
+                except KeyError:
+                    source_id = by_ref[ref] = self.ensure_source(ref)
+                except TypeError:  # a ref with an unhashable field (e.g. groups as a list): no caching
+                    source_id = self.ensure_source(ref)
+                by_object[id(ref)] = source_id
+            key = (source_id, document.native_id)
+            if key in unique:
                 result.duplicate += 1
-                continue
-            drafts[(source_id, native_id)] = raw
-            rows.append({
-                "source_id": source_id,
-                "native_id": native_id,
-                "url": raw.url,
-                "author": raw.author,
-                "author_id": raw.author_id,
-                "published_at": _aware(raw.published_at),
-                "collected_at": collected_at,
-                "title": raw.title,
-                "text": raw.text,
-                "title_norm": index_text(raw.title) if raw.title else None,
-                "text_norm": index_text(raw.text),
-                "language": raw.language,
-                "content_hash": content_hash(raw.text, raw.title),
-                "reply_to": raw.reply_to,
-                "forwarded_from": raw.forwarded_from,
-                "media": raw.media or None,
-                "metadata": raw.metadata or None,
-                "raw": _pack_raw(raw.raw),
-                "import_id": import_id,
-            })
-        if not rows:
+            else:
+                unique[key] = document
+        if not unique:
             return result
+        with self._write() as connection:
+            if self.dialect == "sqlite":
+                new_ids = self._insert_sqlite(connection, unique, import_id)
+            else:
+                new_ids = self._insert_generic(connection, unique, import_id)
+        result.new = len(new_ids)
+        result.duplicate += len(unique) - len(new_ids)
+        result.new_ids = new_ids
+        return result
+
+    _SQLITE_INSERT_DOCUMENT = (
+        "INSERT INTO documents (id, source_id, native_id, collected_at, import_id, "
+        + ", ".join(DOCUMENT_COLUMNS) + ") VALUES (" + ", ".join("?" * (5 + len(DOCUMENT_COLUMNS))) + ")"
+    )
+    _SQLITE_INSERT_SPAN = (
+        'INSERT INTO spans (document_id, "start", "end", layer, label, score, attributes, producer, producer_version) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '1')"
+    )
+
+    def _insert_sqlite(
+        self, connection: Connection, unique: dict[tuple[int, str], PreparedDocument], import_id: int | None
+    ) -> list[int]:
+        collected_at = sqlite_datetime(_now())
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            # 64 MiB of page cache instead of 2: the content-hash index takes its inserts at
+            # random places, and a million-document workspace's index no longer fits in 2 MiB.
+            cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
+            by_source: dict[int, list[str]] = {}
+            for source_id, native_id in unique:
+                by_source.setdefault(source_id, []).append(native_id)
+            stored: set[tuple[int, str]] = set()
+            for source_id, native_ids in by_source.items():
+                cursor.execute(
+                    "SELECT native_id FROM documents WHERE source_id = ? "
+                    "AND native_id IN (SELECT value FROM json_each(?))", (source_id, json.dumps(native_ids)))
+                stored.update((source_id, native_id) for (native_id,) in cursor.fetchall())
+            first_id = next_id = cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+            rows, span_rows = [], []
+            for key, document in unique.items():
+                if key in stored:
+                    continue
+                values = document.values
+                rows.append((next_id, key[0], key[1], collected_at, import_id, *values[:-1],
+                             values[-1] if document.packed else pack_raw_json(values[-1])))
+                if document.spans:
+                    producer = f"import:{document.source.kind}"
+                    span_rows += [(next_id, *span, producer) for span in document.spans]
+                next_id += 1
+            if rows:
+                cursor.executemany(self._SQLITE_INSERT_DOCUMENT, rows)
+                if span_rows:
+                    cursor.executemany(self._SQLITE_INSERT_SPAN, span_rows)
+                cursor.execute(
+                    "INSERT INTO documents_fts (rowid, title_norm, text_norm) "
+                    "SELECT id, title_norm, text_norm FROM documents WHERE id >= ?", (first_id,))
+        finally:
+            cursor.close()
+        return list(range(first_id, next_id))
+
+    def _insert_generic(
+        self, connection: Connection, unique: dict[tuple[int, str], PreparedDocument], import_id: int | None
+    ) -> list[int]:
+        collected_at = _now()
+        rows = [
+            dict(zip(DOCUMENT_COLUMNS, document.values), source_id=source_id, native_id=native_id,
+                 collected_at=collected_at, import_id=import_id,
+                 raw=document.values[-1] if document.packed else pack_raw_json(document.values[-1]))
+            for (source_id, native_id), document in unique.items()
+        ]
         statement = (
             self._insert(documents)
             .on_conflict_do_nothing(index_elements=["source_id", "native_id"])
             .returning(documents.c.id, documents.c.source_id, documents.c.native_id)
         )
-        with self._write() as connection:
-            inserted = connection.execute(statement, rows).all()
-            span_rows = []
-            for document_id, source_id, native_id in inserted:
-                for draft in drafts[(source_id, native_id)].spans:
-                    span_rows.append({
-                        "document_id": document_id, "start": draft.start, "end": draft.end,
-                        "layer": draft.layer, "label": draft.label, "score": draft.score,
-                        "producer": f"import:{drafts[(source_id, native_id)].source.kind}",
-                        "producer_version": "1", "attributes": draft.attributes or None,
-                    })
-            if span_rows:
-                connection.execute(spans.insert(), span_rows)
-        result.new = len(inserted)
-        result.duplicate += len(rows) - len(inserted)
-        result.new_ids = sorted(row[0] for row in inserted)
-        return result
+        inserted = connection.execute(statement, rows).all()
+        span_rows = []
+        for document_id, source_id, native_id in inserted:
+            document = unique[(source_id, native_id)]
+            span_rows += [
+                dict(zip(SPAN_COLUMNS, span), document_id=document_id, producer=f"import:{document.source.kind}",
+                     producer_version="1")
+                for span in document.spans
+            ]
+        if span_rows:
+            connection.execute(spans.insert(), span_rows)
+        return sorted(row[0] for row in inserted)
 
     def _document_from_row(self, row: Any, with_raw: bool) -> Document:
         return Document(
@@ -370,36 +431,119 @@ class SqlStore:
             return connection.execute(self._filtered(select(func.count(documents.c.id)), filter)).scalar_one()
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Matching documents, a page at a time.
+
+        Totals stop at COUNT_CAP.  Relevance ranks the newest RANK_CANDIDATES matches
+        (by document id) when there are more: bm25 over every match of a common word
+        in a million documents takes seconds, and analysts page through the top of a
+        ranking, not its ten-thousandth place.  `SearchResults.ranked_newest` says when
+        that happened.  Sorting by date stays exact: the date index is walked and
+        checked against the set of matching ids.
+        """
         parsed = parse_query(query.text)
-        statement = self._filtered(select(documents.c.id.label("document_id")), query.filter)
-        rank = None
-        if parsed.clauses:
-            statement, rank = self._fulltext.apply(statement, parsed)
-        counted = select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
-        if query.sort == "relevance" and rank is not None:
-            ordering = [rank, documents.c.id.desc()]
-        elif query.sort == "oldest":
-            ordering = [documents.c.published_at.asc().nulls_last(), documents.c.id.asc()]
+        if not parsed.clauses:
+            return self._browse(query, parsed)
+        matches, match_id = self._fulltext.matches(parsed)
+        filtered = matches
+        if _restricts(query.filter):
+            if self.dialect == "sqlite":
+                filtered = filtered.join(documents, documents.c.id == match_id)
+            filtered = self._filtered(filtered, query.filter)
+        ranked_newest = None
+        with self._read() as connection:
+            if query.sort == "relevance":
+                # The newest matches in one pass through the index (one more than the count
+                # cap): the database ranks the newest RANK_CANDIDATES of them and returns a page
+                # carrying how many there were, so no second pass is needed to count them.
+                newest = filtered.order_by(match_id.desc()).limit(max(RANK_CANDIDATES, COUNT_CAP) + 1).subquery()
+                numbered = select(
+                    newest.c.document_id, newest.c.rank,
+                    func.row_number().over(order_by=newest.c.document_id.desc()).label("position"),
+                    func.count().over().label("total"),
+                ).subquery()
+                page = (select(numbered.c.document_id, numbered.c.rank, numbered.c.total)
+                        .where(numbered.c.position <= RANK_CANDIDATES)
+                        .order_by(numbered.c.rank, numbered.c.document_id.desc())
+                        .limit(query.limit).offset(query.offset))
+                rows = connection.execute(page).all()
+                if rows:
+                    total = rows[0].total
+                else:  # no matches, or a page past the end: count them
+                    total = connection.execute(select(func.count()).select_from(
+                        filtered.with_only_columns(match_id).limit(COUNT_CAP + 1).subquery())).scalar_one()
+                if total > RANK_CANDIDATES:
+                    ranked_newest = RANK_CANDIDATES
+                ids = [row.document_id for row in rows]
+                ranks = {row.document_id: row.rank for row in rows}
+            else:
+                counted = select(func.count()).select_from(
+                    filtered.with_only_columns(match_id).limit(COUNT_CAP + 1).subquery())
+                total = connection.execute(counted).scalar_one()
+                matching = matches.with_only_columns(match_id)
+                page = select(documents.c.id.label("document_id"))
+                if self.dialect == "sqlite" and query.sort == "newest" and total >= WALK_DATES_FROM:
+                    # Many matches: walk the date index from the newest and stop at the page's end,
+                    # instead of fetching and sorting every match.  `id + 0` keeps SQLite from
+                    # looking each match up by rowid; DESC puts NULLs last in SQLite anyway.
+                    page = page.where((documents.c.id + 0).in_(matching)).order_by(
+                        documents.c.published_at.desc(), documents.c.id.desc())
+                else:
+                    page = page.where(documents.c.id.in_(matching)).order_by(*self._date_order(query.sort))
+                page = self._filtered(page, query.filter)
+                ids = [row.document_id for row in connection.execute(page.limit(query.limit).offset(query.offset))]
+                ranks = self._ranks(connection, matches, match_id, ids)
+        return self._results(query, parsed, ids, ranks, total, ranked_newest)
+
+    def _ranks(self, connection: Connection, matches: Select, match_id: Any, ids: list[int]) -> dict[int, Any]:
+        """The rank relevance would give these documents (a date-sorted page shows it too).
+
+        A full-text index answers a range of ids in one pass but a list of ids one
+        lookup at a time, so a page whose ids lie close together is ranked by range."""
+        if not ids:
+            return {}
+        low, high = min(ids), max(ids)
+        if high - low <= RANK_BY_RANGE:
+            found = connection.execute(matches.where(match_id.between(low, high))).all()
         else:
-            ordering = [documents.c.published_at.desc().nulls_last(), documents.c.id.desc()]
-        page = statement.add_columns(rank.label("rank") if rank is not None else documents.c.id.label("rank"))
-        page = page.order_by(*ordering).limit(query.limit).offset(query.offset)
+            found = connection.execute(matches.where(match_id.in_(ids))).all()
+        wanted = set(ids)
+        return {document_id: rank for document_id, rank in found if document_id in wanted}
+
+    def _browse(self, query: SearchQuery, parsed: ParsedQuery) -> SearchResults:
+        """No words: the filter's documents by date."""
+        statement = self._filtered(select(documents.c.id.label("document_id")), query.filter)
+        counted = select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
+        page = statement.order_by(*self._date_order(query.sort)).limit(query.limit).offset(query.offset)
         with self._read() as connection:
             total = connection.execute(counted).scalar_one()
-            rows = connection.execute(page).all()
-        found = self.get_documents([row.document_id for row in rows])
+            ids = [row.document_id for row in connection.execute(page)]
+        return self._results(query, parsed, ids, None, total, None)
+
+    @staticmethod
+    def _date_order(sort: str) -> list[Any]:
+        if sort == "oldest":
+            return [documents.c.published_at.asc().nulls_last(), documents.c.id.asc()]
+        return [documents.c.published_at.desc().nulls_last(), documents.c.id.desc()]
+
+    def _results(
+        self, query: SearchQuery, parsed: ParsedQuery, ids: list[int], ranks: dict[int, Any] | None, total: int,
+        ranked_newest: int | None,
+    ) -> SearchResults:
+        found = self.get_documents(ids)
         source_by_id = {source.id: source for source in self.list_sources()}
         terms = [(term.text, term.prefix) for term in parsed.positive_terms]
         hits = []
-        for row in rows:
-            document = found[row.document_id]
+        for document_id in ids:
+            document = found[document_id]
+            rank = ranks.get(document_id) if ranks is not None else None
             hits.append(SearchHit(
                 document=document,
                 source=source_by_id[document.source_id],
-                rank=float(row.rank) if rank is not None else None,
+                rank=float(rank) if rank is not None else None,
                 snippet=make_snippet(((document.title + "\n") if document.title else "") + document.text, terms),
             ))
-        return SearchResults(hits=hits, total=min(total, COUNT_CAP), total_is_lower_bound=total > COUNT_CAP, query=query)
+        return SearchResults(hits=hits, total=min(total, COUNT_CAP), total_is_lower_bound=total > COUNT_CAP, query=query,
+                             ranked_newest=ranked_newest)
 
     # -- analysis output ----------------------------------------------------
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_collection'
-down_revision = '0002'
+down_revision = '0003_perf'
 branch_labels = None
 depends_on = None
 
