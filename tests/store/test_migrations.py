@@ -68,6 +68,7 @@ def test_a_workspace_made_before_0003_keeps_its_index_and_indexes_new_documents_
         with store.engine.connect() as connection:
             triggers = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
             connection.exec_driver_sql("INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
-        assert triggers == {"documents_fts_delete", "documents_fts_update"}
+        fts_triggers = {name for name in triggers if "fts" in name}
+        assert fts_triggers == {"documents_fts_delete", "documents_fts_update"}  # no per-row insert trigger
     finally:
         store.close()
