@@ -1,0 +1,100 @@
+"""The `frames` analyser: narrative frames per sentence, with the words that say so, and per document.
+
+Layered, as the codebook issue asks:
+
+1. rules: every active codebook's cues and patterns (`codebook.matcher`) mark
+   the sentences that carry a frame, with the matched words as evidence and
+   the rule ids that fired;
+2. model: when `frameline train frames` has stored a classifier for a codebook
+   in the workspace, its calibrated probabilities add the sentences the cues
+   miss (and score the ones they find);
+3. combiner (`frames_combine`): each document gets one label per frame, with a
+   score and its evidence sentences.
+
+Spans and labels use layer "frame", label = frame id (unique across active
+codebooks), with the codebook, its version and the frame's human name in the
+attributes.  `config_version()` folds in the codebook versions and model
+versions, so editing a codebook or retraining re-runs this analyser only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
+from frameline.analysis.frames_combine import SentenceFrame, combine_document
+from frameline.codebook.matcher import CodebookMatcher
+from frameline.codebook.model import Codebook, parse_codebook
+from frameline.codebook.store import active_codebooks
+from frameline.records import SpanDraft
+from frameline.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from frameline.analysis.frames_model import FrameClassifier
+    from frameline.workspace import Workspace
+
+LAYER = "frame"
+
+
+class FrameAnalyser(Analyser):
+    name = "frames"
+    version = "1"
+    layers = (LAYER,)
+
+    def __init__(self, codebooks: list[Codebook] | None = None, models: dict[str, bytes] | None = None) -> None:
+        # Pickled to workers as text and bytes; matcher and models are rebuilt by setup().
+        books = codebooks if codebooks is not None else active_codebooks(None)
+        self._codebook_texts = [(book.text, book.source) for book in books]
+        self._model_blobs = dict(models or {})
+        self._matcher: CodebookMatcher | None = None
+        self._models: dict[str, FrameClassifier] = {}
+        self._versions = [(book.id, book.version) for book in books]
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace | None) -> FrameAnalyser:
+        from frameline.analysis.frames_model import stored_models
+
+        codebooks = active_codebooks(workspace)
+        return cls(codebooks, stored_models(workspace, codebooks) if workspace is not None else {})
+
+    def config_version(self) -> str:
+        from frameline.analysis.frames_model import model_version
+
+        parts = sorted(f"{codebook_id}@{version}" for codebook_id, version in self._versions)
+        parts += [f"model:{codebook_id}@{model_version(blob)}" for codebook_id, blob in sorted(self._model_blobs.items())]
+        return ";".join(parts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_matcher"], state["_models"] = None, {}
+        return state
+
+    def setup(self) -> None:
+        from frameline.analysis.frames_model import FrameClassifier
+
+        codebooks = [parse_codebook(text, source) for text, source in self._codebook_texts]
+        self._codebooks = {book.id: book for book in codebooks}
+        self._matcher = CodebookMatcher(codebooks)
+        self._models = {codebook_id: FrameClassifier.from_bytes(blob) for codebook_id, blob in self._model_blobs.items()
+                        if codebook_id in self._codebooks}
+
+    def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
+        if self._matcher is None:
+            self.setup()
+        return {document.id: self.analyse_text(document.text) for document in batch}
+
+    def analyse_text(self, text: str) -> AnalysisOutput:
+        """One document's frame spans and labels; also what `eval` and the tests call."""
+        if self._matcher is None:
+            self.setup()
+        assert self._matcher is not None
+        sentences = split_sentences(text)
+        found = [SentenceFrame.from_hit(hit) for hit in self._matcher.find(text, sentences)]
+        for codebook_id, model in self._models.items():
+            found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found)
+        output = AnalysisOutput()
+        for item in found:
+            output.spans.append(SpanDraft(item.start, item.end, LAYER, item.frame_id, item.score, item.attributes(text)))
+        for label in combine_document(found):
+            output.labels.append(LabelDraft(LAYER, label.frame_id, label.score, label.attributes()))
+        return output
