@@ -22,6 +22,7 @@ from rich.table import Table
 
 from frameline import pipeline
 from frameline.cli_codebook import codebook_app
+from frameline.cli_frames import eval_app
 from frameline.records import utc
 from frameline.reports.exports import FORMATS, ExportError, export_documents
 from frameline.sources import BrokenImporter, UnknownImporter, available_importers
@@ -34,6 +35,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 sources_app = typer.Typer(no_args_is_help=True, help="List sources and edit their source-group labels.")
 app.add_typer(sources_app, name="sources")
 app.add_typer(codebook_app, name="codebook")
+app.add_typer(eval_app, name="eval")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

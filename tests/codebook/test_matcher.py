@@ -74,3 +74,8 @@ def test_the_founding_case_framings_are_found_by_the_default_codebooks():
             "The loss of Mosul is one small setback in a much larger war against the Shiites and the Crusader coalition.")
     frames = {(hit.sentence_index, hit.frame.id) for hit in matcher.find(text)}
     assert {(0, "steadfastness"), (1, "minimisation-of-loss"), (1, "sectarian-enemy"), (1, "crusader-enemy")} <= frames
+
+
+def test_hashtags_and_runs_of_white_space_do_not_break_phrases():
+    text = "Fighting the #apostate   army; #الصليبيين"
+    assert find(text) == [("enemy", ["apostate   army", "الصليبيين"])]

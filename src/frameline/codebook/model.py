@@ -16,6 +16,7 @@ import regex
 
 from frameline.codebook.schema import CodebookError, line_of, load_and_validate
 
+_CAPITAL = regex.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\\[pP]\{\w)\p{Lu}")  # a capital that is not an escape (\W, \S, \p{Lu})
 DEFAULT_THRESHOLD = 1.0  # summed cue weight a sentence needs for a frame
 
 
@@ -89,11 +90,14 @@ class Codebook:
     languages: tuple[str, ...] = ()
     text: str = ""  # the YAML it was read from
     source: str = ""  # where it came from, for messages
+    _version: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def version(self) -> str:
         """The content hash: the same text is the same version wherever it is loaded."""
-        return content_version(self.text)
+        if self._version is None or self._version[0] is not self.text:
+            self._version = (self.text, content_version(self.text))
+        return self._version[1]
 
     def frame(self, frame_id: str) -> Frame:
         for frame in self.frames:
@@ -140,6 +144,10 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
                                 f"frames[{index}].parent", line_of(text, [*where, "parent"]))
         patterns = []
         for number, item in enumerate(raw.get("patterns", [])):
+            if _CAPITAL.search(item["regex"]):
+                raise CodebookError(source, f"pattern {item['id']!r} has capital letters; patterns match lower-case "
+                                            "text, so write them in lower case", f"frames[{index}].patterns[{number}].regex",
+                                    line_of(text, [*where, "patterns", number, "regex"]))
             try:
                 regex.compile(item["regex"])
             except regex.error as error:
