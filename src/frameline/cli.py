@@ -22,7 +22,7 @@ from rich.table import Table
 
 from frameline import pipeline
 from frameline.cli_codebook import codebook_app
-from frameline.cli_frames import eval_app
+from frameline.cli_frames import annotate_app, eval_app, train_app
 from frameline.records import utc
 from frameline.reports.exports import FORMATS, ExportError, export_documents
 from frameline.sources import BrokenImporter, UnknownImporter, available_importers
@@ -36,6 +36,8 @@ sources_app = typer.Typer(no_args_is_help=True, help="List sources and edit thei
 app.add_typer(sources_app, name="sources")
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+app.add_typer(annotate_app, name="annotate")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

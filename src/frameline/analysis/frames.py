@@ -83,6 +83,28 @@ class FrameAnalyser(Analyser):
             self.setup()
         return {document.id: self.analyse_text(document.text) for document in batch}
 
+    def sentence_probabilities(self, text: str, sentences: list[tuple[int, int]]) -> dict[int, dict[str, float]]:
+        """Sentence index -> frame -> the machine's confidence: the model's probability for every frame of a
+        codebook that has a model, else the rule score where a rule fired (for uncertainty sampling)."""
+        if self._matcher is None:
+            self.setup()
+        assert self._matcher is not None
+        scores: dict[int, dict[str, float]] = {}
+        for hit in self._matcher.find(text, sentences):
+            if hit.codebook.id not in self._models:
+                scores.setdefault(hit.sentence_index, {})[hit.frame.id] = hit.score
+        pieces = [text[start:end] for start, end in sentences]
+        for model in self._models.values():
+            for frame_id, values in model.predict(pieces).items():
+                for index, probability in enumerate(values):
+                    scores.setdefault(index, {})[frame_id] = probability
+        return scores
+
+    def codebooks(self) -> list[Codebook]:
+        if self._matcher is None:
+            self.setup()
+        return list(self._codebooks.values())
+
     def analyse_text(self, text: str) -> AnalysisOutput:
         """One document's frame spans and labels; also what `eval` and the tests call."""
         if self._matcher is None:

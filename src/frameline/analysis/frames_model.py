@@ -44,9 +44,9 @@ def build_features() -> Any:
 
     return FeatureUnion([
         ("words", TfidfVectorizer(preprocessor=normalize_text, ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                                  token_pattern=r"(?u)\b\w[\w']*\b", max_features=100_000)),
+                                  token_pattern=r"(?u)\b\w[\w']*\b", max_features=30_000)),
         ("chars", TfidfVectorizer(preprocessor=normalize_text, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                  sublinear_tf=True, max_features=200_000)),
+                                  sublinear_tf=True, max_features=60_000)),
     ])
 
 
@@ -54,7 +54,7 @@ def _estimator(positives: int, total: int) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
 
-    base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+    base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear")
     folds = max(2, min(5, positives, total - positives))
     method = "isotonic" if positives >= 40 else "sigmoid"
     return CalibratedClassifierCV(base, method=method, cv=folds)

@@ -102,9 +102,12 @@ class FrameHit:
     rules: list[str] = field(default_factory=list)  # every cue and pattern that matched
 
 
+RULE_SCORE_OFFSET = 0.15  # fitted by hand to the gold dev split, where rule detections are right about 93% of the time
+
+
 def rule_score(weight: float) -> float:
-    """Summed cue weight to a confidence in [0, 1): one cue 0.67, two 0.8, three 0.86."""
-    return round(weight / (weight + 0.5), 4)
+    """Summed cue weight to a confidence in [0, 1): weight 1 (one cue) 0.87, 1.5 0.91, 2 0.93, 3 0.95."""
+    return round(weight / (weight + RULE_SCORE_OFFSET), 4)
 
 
 def _arabic_pattern(pattern: str) -> str:
