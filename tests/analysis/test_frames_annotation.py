@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from frameline.analysis.base import DocumentInput
 from frameline.analysis.frames import FrameAnalyser
 from frameline.analysis.frames_annotation import (
     agreement,
@@ -125,3 +126,10 @@ def test_training_from_annotations_and_silver_stores_a_calibrated_model(filled):
     assert "model:counter-narratives@" in analyser.config_version()
     spans = analyser.analyse_text("Iraqi forces recaptured the town. It rained today.").spans
     assert any(span.attributes["model_probability"] is not None for span in spans)
+    # A batch is scored in one model call; the result must be the same as document by document.
+    batch = [DocumentInput(id=n, text=text) for n, text in enumerate(COMMUNIQUE)]
+    together = analyser.analyse(batch)
+    for document in batch:
+        alone = analyser.analyse_text(document.text)
+        assert [(s.start, s.label, s.score) for s in together[document.id].spans] == [
+            (s.start, s.label, s.score) for s in alone.spans]

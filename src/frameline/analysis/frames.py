@@ -81,7 +81,20 @@ class FrameAnalyser(Analyser):
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         if self._matcher is None:
             self.setup()
-        return {document.id: self.analyse_text(document.text) for document in batch}
+        sentences = {document.id: split_sentences(document.text) for document in batch}
+        # The models score every sentence of the batch in one call per codebook (per-call overhead dominates).
+        batch_probabilities: dict[str, dict[str, list[float]]] = {}
+        for codebook_id, model in self._models.items():
+            batch_probabilities[codebook_id] = model.predict(
+                [document.text[start:end] for document in batch for start, end in sentences[document.id]])
+        outputs, offset = {}, 0
+        for document in batch:
+            count = len(sentences[document.id])
+            probabilities = {codebook_id: {frame: values[offset:offset + count] for frame, values in by_frame.items()}
+                             for codebook_id, by_frame in batch_probabilities.items()}
+            outputs[document.id] = self.analyse_text(document.text, sentences[document.id], probabilities)
+            offset += count
+        return outputs
 
     def sentence_probabilities(self, text: str, sentences: list[tuple[int, int]]) -> dict[int, dict[str, float]]:
         """Sentence index -> frame -> the machine's confidence: the model's probability for every frame of a
@@ -105,15 +118,18 @@ class FrameAnalyser(Analyser):
             self.setup()
         return list(self._codebooks.values())
 
-    def analyse_text(self, text: str) -> AnalysisOutput:
+    def analyse_text(self, text: str, sentences: list[tuple[int, int]] | None = None,
+                     probabilities: dict[str, dict[str, list[float]]] | None = None) -> AnalysisOutput:
         """One document's frame spans and labels; also what `eval` and the tests call."""
         if self._matcher is None:
             self.setup()
         assert self._matcher is not None
-        sentences = split_sentences(text)
+        if sentences is None:
+            sentences = split_sentences(text)
         found = [SentenceFrame.from_hit(hit) for hit in self._matcher.find(text, sentences)]
         for codebook_id, model in self._models.items():
-            found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found)
+            found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
+                                          (probabilities or {}).get(codebook_id))
         output = AnalysisOutput()
         for item in found:
             output.spans.append(SpanDraft(item.start, item.end, LAYER, item.frame_id, item.score, item.attributes(text)))

@@ -57,7 +57,9 @@ def _estimator(positives: int, total: int) -> Any:
     base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear")
     folds = max(2, min(5, positives, total - positives))
     method = "isotonic" if positives >= 40 else "sigmoid"
-    return CalibratedClassifierCV(base, method=method, cv=folds)
+    # ensemble=False: one classifier on all the data, calibrated on its cross-validated predictions;
+    # a third of the size and prediction time of an ensemble of fold models.
+    return CalibratedClassifierCV(base, method=method, cv=folds, ensemble=False)
 
 
 @dataclass
@@ -92,11 +94,16 @@ class FrameClassifier:
                 for frame_id, model in self.classifiers.items()}
 
     def add_predictions(self, codebook: Codebook, text: str, sentences: list[tuple[int, int]],
-                        found: list[SentenceFrame]) -> list[SentenceFrame]:
-        """Score the rule hits of this codebook and add the sentences the model finds on its own."""
+                        found: list[SentenceFrame], probabilities: dict[str, list[float]] | None = None,
+                        ) -> list[SentenceFrame]:
+        """Score the rule hits of this codebook and add the sentences the model finds on its own.
+
+        `probabilities` (frame -> one per sentence) can be computed beforehand for a whole batch,
+        which is far faster than one call per document."""
         if not sentences:
             return found
-        probabilities = self.predict([text[start:end] for start, end in sentences])
+        if probabilities is None:
+            probabilities = self.predict([text[start:end] for start, end in sentences])
         by_key = {(item.sentence_index, item.frame_id): item for item in found}
         added = []
         for frame_id, values in probabilities.items():
