@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from frameline.cli import app
-from frameline.codebook import active_codebooks, frame_list
+from frameline.codebook import CodebookError, active_codebooks, frame_list
 from frameline.codebook.diff import diff_codebooks
 from frameline.codebook.store import install_default, list_versions, load_version
 from frameline.workspace import init_workspace
@@ -25,11 +26,11 @@ def test_every_edit_is_a_new_version_that_can_be_loaded_and_diffed(tmp_path):
     workspace = init_workspace(tmp_path / "ws")
     install_default(workspace, "jihadist-narratives")
     install_default(workspace, "counter-narratives")
-    first = active_codebooks(workspace)[1]
+    first = {book.id: book for book in active_codebooks(workspace)}["jihadist-narratives"]
     path = workspace.codebooks_dir / "jihadist-narratives.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         'en: ["small setback",', 'en: ["small setback", "just a scratch",'), encoding="utf-8")
-    edited = active_codebooks(workspace)[1]
+    edited = {book.id: book for book in active_codebooks(workspace)}["jihadist-narratives"]
     assert edited.version != first.version
     history = list_versions(workspace, "jihadist-narratives")
     assert [record.version for record in history] == [first.version, edited.version]
@@ -67,3 +68,18 @@ def test_cli_validate_show_and_diff(tmp_path):
     broken.write_text("id: x\nname: X\nframes:\n  - id: a\n    name: A\n", encoding="utf-8")
     result = runner.invoke(app, ["codebook", "validate", str(broken)])
     assert result.exit_code == 1 and "broken.yaml:4 (frames[0])" in result.output
+
+
+def test_a_workspace_file_replaces_its_packaged_namesake_and_settings_narrow_the_set(tmp_path):
+    workspace = init_workspace(tmp_path / "ws")
+    path = install_default(workspace, "counter-narratives")
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Counter-narratives and mainstream frames",
+                                                             "name: Our counter frames"), encoding="utf-8")
+    books = {book.id: book for book in active_codebooks(workspace)}
+    assert set(books) == {"jihadist-narratives", "counter-narratives"}
+    assert books["counter-narratives"].name == "Our counter frames"
+    workspace.settings["codebooks"] = ["counter-narratives"]
+    assert [book.id for book in active_codebooks(workspace)] == ["counter-narratives"]
+    workspace.settings["codebooks"] = ["nowhere"]
+    with pytest.raises(CodebookError, match="nowhere"):
+        active_codebooks(workspace)

@@ -1,7 +1,8 @@
 """Where codebooks live: the packaged defaults, a workspace's own files, and every version seen.
 
-A workspace's `codebooks/*.yaml` are the codebooks analysts edit; when the
-folder holds none, the packaged defaults (`codebook/data/*.yaml`) are active.
+A workspace's `codebooks/*.yaml` are the codebooks analysts edit: a file with
+the id of a packaged default (`codebook/data/*.yaml`) replaces it, any other
+is added, and `codebooks: [...]` in `frameline.yaml` can narrow the set.
 Each time a codebook is loaded, its content hash is checked against the
 version record (`codebooks/.versions/index.jsonl`); a new hash is a new
 version: a frozen copy goes to `codebooks/.versions/<id>/<hash>.yaml` and a
@@ -67,15 +68,28 @@ def workspace_codebook_files(workspace: Workspace) -> list[Path]:
 
 
 def active_codebooks(workspace: Workspace | None, record: bool = True) -> list[Codebook]:
-    """The workspace's codebooks (else the packaged defaults), each version recorded on first sight."""
+    """The packaged codebooks, each replaced by the workspace's file with the same id, plus the workspace's
+    own; `codebooks: [id, ...]` in the workspace settings narrows (and orders) the set.  Each version is
+    recorded on first sight."""
     paths = workspace_codebook_files(workspace) if workspace is not None else []
-    codebooks = [load_codebook_file(path) for path in paths] if paths else packaged_codebooks()
-    ids: dict[str, str] = {}
+    by_id: dict[str, Codebook] = {codebook.id: codebook for codebook in packaged_codebooks()}
+    from_files: dict[str, str] = {}
+    for path in paths:
+        codebook = load_codebook_file(path)
+        if codebook.id in from_files:
+            raise CodebookError(codebook.source, f"codebook id {codebook.id!r} is also used by {from_files[codebook.id]}")
+        from_files[codebook.id] = codebook.source
+        by_id[codebook.id] = codebook
+    wanted = (workspace.settings.get("codebooks") if workspace is not None else None) or list(by_id)
+    if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
+        raise CodebookError("frameline.yaml", "'codebooks' must be a list of codebook ids")
+    missing = [codebook_id for codebook_id in wanted if codebook_id not in by_id]
+    if missing:
+        raise CodebookError("frameline.yaml", f"'codebooks' names {missing}, which are neither packaged nor in "
+                                              f"codebooks/; available: {sorted(by_id)}")
+    codebooks = [by_id[codebook_id] for codebook_id in wanted]
     frames: dict[str, str] = {}
     for codebook in codebooks:
-        if codebook.id in ids:
-            raise CodebookError(codebook.source, f"codebook id {codebook.id!r} is also used by {ids[codebook.id]}")
-        ids[codebook.id] = codebook.source
         for frame in codebook.frames:
             if frame.id in frames:
                 raise CodebookError(codebook.source, f"frame id {frame.id!r} is also a frame of {frames[frame.id]}; "
