@@ -222,7 +222,7 @@ class CodebookMatcher:
                     word_start -= 1
                 prefix = haystack[word_start:start]
                 for target in targets:
-                    if not self._boundaries_allowed(prefix, suffix, haystack, word_start, word_end, target):
+                    if not self._boundaries_allowed(prefix, suffix, target):
                         continue
                     where = sentence_of(start, end)
                     if where is None:
@@ -255,11 +255,12 @@ class CodebookMatcher:
         return hits
 
     @staticmethod
-    def _boundaries_allowed(prefix: str, suffix: str, haystack: str, start: int, end: int, target: _Target) -> bool:
+    def _boundaries_allowed(prefix: str, suffix: str, target: _Target) -> bool:
+        """Whether the letters around a hit make it the cue's word (an allowed ending, allowed proclitics)."""
         if suffix:
-            if not (target.wildcard or suffix in target.suffixes or (suffix.endswith("'s") and suffix[:-2] in target.suffixes)):
-                if not (suffix == "'s"):
-                    return False
+            stem = suffix[:-2] if suffix.endswith("'s") else suffix  # a possessive after any allowed ending
+            if not (target.wildcard or not stem and target.bare_allowed or stem in target.suffixes):
+                return False
         elif not target.bare_allowed:
             return False
         needs_article = target.needs_article and suffix not in ARABIC_PRONOUN_SUFFIXES
