@@ -21,6 +21,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from frameline import pipeline
+from frameline.cli_codebook import codebook_app
+from frameline.cli_frames import annotate_app, eval_app, train_app
 from frameline.records import utc
 from frameline.reports.exports import FORMATS, ExportError, export_documents
 from frameline.sources import BrokenImporter, UnknownImporter, available_importers
@@ -32,6 +34,10 @@ from frameline.workspace import Workspace, WorkspaceError, init_workspace, resol
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__.split("\n\n")[0])
 sources_app = typer.Typer(no_args_is_help=True, help="List sources and edit their source-group labels.")
 app.add_typer(sources_app, name="sources")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+app.add_typer(annotate_app, name="annotate")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

@@ -38,6 +38,6 @@ def test_analyze_reports_per_analyser_then_has_nothing_left_to_do(tmp_path: Path
     status = json.loads(frameline("status", "--workspace", str(workspace.path), "--json").stdout)
     assert status["languages"] == {"ar": 1, "en": 1}
 
-    unknown = frameline("analyze", "--only", "frames", "--workspace", str(workspace.path))
+    unknown = frameline("analyze", "--only", "no-such-analyser", "--workspace", str(workspace.path))
     assert unknown.returncode == 1, unknown.stderr
-    assert re.search(r"no analyser named 'frames'; available: .*\blanguage\b", unknown.stderr), unknown.stderr
+    assert re.search(r"no analyser named 'no-such-analyser'; available: .*\blanguage\b", unknown.stderr), unknown.stderr

@@ -331,3 +331,27 @@ label_day_counts = Table(
     Index("ix_label_day_counts_day", "layer", "label", "day", "source_id", "documents"),
     sqlite_with_rowid=False,
 )
+
+# -- frames (analysts' frame annotations; migration 0004_frames) -----------------------------------
+# Append-only: every accept/reject/add is a row with its annotator and time, so a decision can be
+# audited and agreement measured; the latest row per (annotator, sentence, frame) is the decision.
+# No analyser writes here, so re-running the pipeline never overwrites what an analyst said.
+frame_annotations = Table(
+    "frame_annotations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE")),  # null for loose sentences
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("sentence", Text, nullable=False),  # the text as annotated, kept if the document changes
+    Column("codebook", String(64), nullable=False),
+    Column("codebook_version", String(64), nullable=False),
+    Column("frame", String(64), nullable=False),
+    Column("decision", String(8), nullable=False),  # accept | reject | add
+    Column("annotator", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("machine_score", Float),  # the machine's score when the analyst decided, if it had one
+    Column("note", Text),
+    Index("ix_frame_annotations_sentence", "document_id", "start", "end"),
+    Index("ix_frame_annotations_frame", "frame", "decision"),
+)

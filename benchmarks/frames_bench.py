@@ -1,0 +1,71 @@
+"""`python -m benchmarks.frames_bench [--sentences 50000] [--with-model WORKSPACE]`: frame detection speed.
+
+Real text (the CC0 Dabiq/Rumiyah quotations and pro-IS tweets in ../shared/data),
+grouped into documents of about twenty sentences, run through the frames
+analyser's `analyse` (the path the pipeline takes: sentence splitting,
+normalisation, cue automaton, patterns, spans and labels) on one core.
+Prints sentences per second; the issue's target is 5,000 without embeddings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+from frameline.analysis.base import DocumentInput
+from frameline.analysis.frames import FrameAnalyser
+from frameline.text.sentences import split_sentences
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def real_documents(limit: int) -> tuple[list[DocumentInput], int]:
+    texts: list[str] = []
+    with open(DATA / "isis-texts" / "isis-religious-texts.csv", encoding="utf-8", errors="replace") as handle:
+        texts += [row[5] for row in list(csv.reader(handle))[1:] if len(row) > 5]
+    with open(DATA / "isis-tweets" / "IsisFanboy.csv", encoding="utf-8", errors="replace") as handle:
+        texts += [row.get("tweets") or "" for row in csv.DictReader(handle)]
+    documents, sentences, buffer, count = [], 0, [], 0
+    for text in texts:
+        buffer.append(text)
+        count += len(split_sentences(text))
+        if count >= 20:
+            documents.append(DocumentInput(id=len(documents) + 1, text="\n".join(buffer)))
+            sentences += count
+            buffer, count = [], 0
+            if sentences >= limit:
+                break
+    return documents, sentences
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sentences", type=int, default=50_000)
+    parser.add_argument("--with-model", type=Path, help="a workspace whose trained frame models to load")
+    arguments = parser.parse_args()
+    documents, sentences = real_documents(arguments.sentences)
+    if arguments.with_model:
+        from frameline.workspace import load_workspace
+
+        analyser = FrameAnalyser.from_workspace(load_workspace(arguments.with_model))
+    else:
+        analyser = FrameAnalyser()
+    analyser.setup()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    spans = 0
+    for start in range(0, len(documents), 500):
+        outputs = analyser.analyse(documents[start:start + 500])
+        spans += sum(len(output.spans) for output in outputs.values())
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    # CPU time is the per-core figure on a shared machine; wall time is what a user waits on an idle one.
+    print(json.dumps({"documents": len(documents), "sentences": sentences, "seconds": round(seconds, 3),
+                      "cpu_seconds": round(cpu_seconds, 3), "sentences_per_second": round(sentences / seconds),
+                      "sentences_per_cpu_second": round(sentences / cpu_seconds), "frame_spans": spans,
+                      "config_version": analyser.config_version()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Cue matching: word boundaries, English inflections, Arabic clitics and suffixes, patterns, negatives."""
+
+from __future__ import annotations
+
+from frameline.codebook import packaged_codebooks, parse_codebook
+from frameline.codebook.matcher import CodebookMatcher
+
+BOOK = """\
+id: test
+name: Test
+frames:
+  - id: enemy
+    name: Enemy
+    definition: The enemy named in the group's own words.
+    sources: [test]
+    cues:
+      en: [crusader, apostate army, celebrate, casualty, "martyr*", {text: shiites, weight: 0.5}, {text: coalition, weight: 0.5}]
+      ar: [الصليبيين, روافض, الخلافة]
+    negative:
+      en: [crusade against terror]
+  - id: setback
+    name: Setback
+    definition: Losses made small and temporary.
+    sources: [test]
+    patterns:
+      - id: small-setback
+        regex: "(small|temporary|minor) setback"
+"""
+
+
+def find(text):
+    matcher = CodebookMatcher([parse_codebook(BOOK)])
+    return [(hit.frame.id, [text[item.start:item.end] for item in hit.evidence]) for hit in matcher.find(text)]
+
+
+def test_english_inflections_match_but_other_words_do_not():
+    assert find("The Crusaders came.") == [("enemy", ["Crusaders"])]
+    assert find("They are celebrating. Casualties rose. Martyrdom.") == [
+        ("enemy", ["celebrating"]), ("enemy", ["Casualties"]), ("enemy", ["Martyrdom"])]
+    assert find("Crusaderism and precrusader are not cues.") == []
+
+
+def test_weak_cues_need_company_in_the_same_sentence():
+    assert find("The Shiites fled.") == []
+    assert find("The Shiites fled. The coalition came.") == []
+    assert find("The Shiites and the coalition came.") == [("enemy", ["Shiites", "coalition"])]
+
+
+def test_arabic_clitics_suffixes_and_ta_marbuta():
+    text = "قاتلوا والصليبيين وللروافض وخلافتهم"
+    hits = find(text)
+    assert hits == [("enemy", ["والصليبيين", "وللروافض", "وخلافتهم"])]
+
+
+def test_arabic_article_cue_needs_the_article_and_folding_applies():
+    assert find("صليبيين") == []  # written with the article in the codebook, so the bare form is another word
+    assert find("الْصَّلِيبِيِّين") == [("enemy", ["الْصَّلِيبِيِّين"])]
+
+
+def test_patterns_and_negative_cues():
+    assert find("It was one SMALL setback in a larger war.") == [("setback", ["SMALL setback"])]
+    assert find("The crusader states launched a crusade against terror.") == []
+
+
+def test_evidence_offsets_are_into_the_original_text():
+    text = "Said:  «the CRUSADERS — and the apostate-army»."
+    hits = CodebookMatcher([parse_codebook(BOOK)]).find(text)
+    assert [text[item.start:item.end] for item in hits[0].evidence] == ["CRUSADERS", "apostate-army"]
+
+
+def test_the_founding_case_framings_are_found_by_the_default_codebooks():
+    matcher = CodebookMatcher(packaged_codebooks())
+    text = ("The soldiers of the Caliphate continue until victory or martyrdom. "
+            "The loss of Mosul is one small setback in a much larger war against the Shiites and the Crusader coalition.")
+    frames = {(hit.sentence_index, hit.frame.id) for hit in matcher.find(text)}
+    assert {(0, "steadfastness"), (1, "minimisation-of-loss"), (1, "sectarian-enemy"), (1, "crusader-enemy")} <= frames
+
+
+def test_hashtags_and_runs_of_white_space_do_not_break_phrases():
+    text = "Fighting the #apostate   army; #الصليبيين"
+    assert find(text) == [("enemy", ["apostate   army", "الصليبيين"])]
