@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo test bench lock clean-venv
+.PHONY: venv demo test bench lock clean-venv train-techniques
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# Persuasion-technique models from the PTC (research-only corpus beside the checkout; CPU, seeded, a few minutes).
+PTC_DATA ?= ../shared/data/ptc
+TECHNIQUE_MODELS := src/frameline/analysis/models/techniques
+train-techniques: $(STAMP)
+	nice $(BIN)/python -m frameline.ptc.train --corpus $(PTC_DATA) --out $(TECHNIQUE_MODELS)
 
 # Re-pin requirements.lock after editing pyproject.toml (needs network and uv).
 lock:

@@ -32,6 +32,8 @@ from frameline.workspace import Workspace, WorkspaceError, init_workspace, resol
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__.split("\n\n")[0])
 sources_app = typer.Typer(no_args_is_help=True, help="List sources and edit their source-group labels.")
 app.add_typer(sources_app, name="sources")
+from frameline.cli_ptc import ptc_app  # noqa: E402  (PTC commands live in their own module)
+app.add_typer(ptc_app, name="ptc")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
