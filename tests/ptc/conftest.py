@@ -21,13 +21,13 @@ def ptc_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def ptc_slices(ptc_corpus: Path) -> tuple[Split, Split]:
-    """120 train articles to fit on, 20 dev articles to choose settings and score on."""
-    return load_split(ptc_corpus, "train").subset(120), load_split(ptc_corpus, "dev").subset(20)
+    """80 train articles to fit on, 20 dev articles to choose settings and score on."""
+    return load_split(ptc_corpus, "train").subset(80), load_split(ptc_corpus, "dev").subset(20)
 
 
 @pytest.fixture(scope="session")
 def tiny_models(ptc_slices: tuple[Split, Split], tmp_path_factory: pytest.TempPathFactory) -> Path:
     train, dev = ptc_slices
     folder = tmp_path_factory.mktemp("technique-models")
-    train_models(train, dev, folder, si_iterations=15, c_grid=(1.0,))
+    train_models(train, dev, folder, si_iterations=10, c_grid=(1.0,))
     return folder
