@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo demo-corpus test bench lock clean-venv chromium serve
+.PHONY: venv demo demo-corpus test bench lock clean-venv chromium serve train-techniques
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ chromium:
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# Persuasion-technique models from the PTC (research-only corpus beside the checkout; CPU, seeded, a few minutes).
+PTC_DATA ?= ../shared/data/ptc
+TECHNIQUE_MODELS := src/frameline/analysis/models/techniques
+train-techniques: $(STAMP)
+	nice $(BIN)/python -m frameline.ptc.train --corpus $(PTC_DATA) --out $(TECHNIQUE_MODELS)
 
 # Re-pin requirements.lock after editing pyproject.toml (needs network and uv).
 lock:

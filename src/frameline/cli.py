@@ -38,6 +38,8 @@ app.add_typer(codebook_app, name="codebook")
 app.add_typer(eval_app, name="eval")
 app.add_typer(train_app, name="train")
 app.add_typer(annotate_app, name="annotate")
+from frameline.cli_ptc import ptc_app  # noqa: E402  (PTC commands live in their own module)
+app.add_typer(ptc_app, name="ptc")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
