@@ -342,6 +342,10 @@ def status(workspace: WorkspaceOption = None, database_url: DatabaseOption = Non
         console.print("[dim]analysis: nothing analysed yet[/]")
 
 
+from frameline.cli_clusters import clusters_app  # noqa: E402 - it reuses the options above
+app.add_typer(clusters_app, name="clusters")
+
+
 def main() -> None:
     try:
         app()

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from frameline.records import DocLabel, Span, SpanDraft
+from frameline.text.normalize import NormalizedText, normalize_with_offsets
 
 if TYPE_CHECKING:
     from frameline.workspace import Workspace
@@ -51,6 +53,19 @@ class DocumentInput:
     source_id: int | None = None
     spans: tuple[Span, ...] = ()
     labels: tuple[DocLabel, ...] = ()
+
+    @cached_property
+    def normalized(self) -> NormalizedText:
+        """The text as the `normalize` stage gives it, with the map back to `text`; computed once per document.
+
+        Every detector in a process that matches on normalised text reads this
+        one copy, and reports spans through `normalized.to_original`.  It is
+        computed where the analyser runs (in the worker), never shipped.
+        """
+        return normalize_with_offsets(self.text or "")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "normalized"}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Iterable
+from operator import eq
 from typing import ClassVar, Protocol
 
 from rensa import RMinHash
@@ -125,35 +125,50 @@ class ExactHash:
 class _BandIndex:
     """LSH banding over stored digests: `bands` tables of `rows` slots each, verified by estimated Jaccard.
 
-    Plain dicts of bytes rather than rensa's own LSH, because the index is rebuilt
-    from the database's stored digests, which rensa cannot load back into a
-    sketch.  Memory is about (digest + bands * key) bytes per document.
+    Plain dicts rather than rensa's own LSH, because the index is rebuilt from
+    the database's stored digests, which rensa cannot load back into a sketch.
+    Memory is what bounds it (a million documents are indexed in one process):
+    a band's key is the 64-bit hash of its slice rather than the slice (a rare
+    collision only adds a candidate, which verification drops), and a bucket
+    holding one document (most of them) is that document's id, not a list.
     """
 
     def __init__(self, owner: MinHashShingles) -> None:
         self.owner = owner
-        self._tables: list[dict[bytes, list[int]]] = [{} for _ in range(owner.bands)]
-        self._digests: dict[int, bytes] = {}
+        self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(owner.bands)]
+        self._digests: dict[int, array] = {}  # kept unpacked: verifying a candidate is then one C loop
+        self._width = owner.rows * 4
 
-    def _keys(self, signature: bytes) -> Iterable[tuple[int, bytes]]:
-        width = self.owner.rows * 4
-        return ((band, signature[band * width:(band + 1) * width]) for band in range(self.owner.bands))
+    def _keys(self, signature: bytes) -> list[int]:
+        width = self._width
+        return [hash(signature[start:start + width]) for start in range(0, width * self.owner.bands, width)]
 
     def add(self, document_id: int, signature: bytes) -> None:
         if document_id in self._digests:
             return
-        self._digests[document_id] = signature
-        for band, key in self._keys(signature):
-            self._tables[band].setdefault(key, []).append(document_id)
+        self._digests[document_id] = array("I", signature)
+        for table, key in zip(self._tables, self._keys(signature)):
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = document_id
+            elif type(bucket) is int:
+                table[key] = [bucket, document_id]
+            else:
+                bucket.append(document_id)
 
     def query(self, signature: bytes) -> list[tuple[int, float]]:
         candidates: set[int] = set()
-        for band, key in self._keys(signature):
-            bucket = self._tables[band].get(key)
-            if bucket:
+        for table, key in zip(self._tables, self._keys(signature)):
+            bucket = table.get(key)
+            if bucket is None:
+                continue
+            if type(bucket) is int:
+                candidates.add(bucket)
+            else:
                 candidates.update(bucket[: self.owner.max_bucket])  # a huge bucket is boilerplate, not news
-        scored = [(document_id, self.owner.similarity(signature, self._digests[document_id]))
-                  for document_id in candidates]
+        unpacked, digests = array("I", signature), self._digests
+        count = len(unpacked)
+        scored = [(document_id, sum(map(eq, unpacked, digests[document_id])) / count) for document_id in candidates]
         return sorted((item for item in scored if item[1] >= self.owner.threshold), key=lambda item: (-item[1], item[0]))
 
     def __len__(self) -> int:
@@ -180,8 +195,8 @@ class MinHashShingles:
         self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
 
     def shingles(self, canonical: str) -> set[str]:
-        size = self.shingle
-        return {canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))}
+        count = max(1, len(canonical) - self.shingle + 1)
+        return set(map(canonical.__getitem__, map(slice, range(count), range(self.shingle, count + self.shingle))))
 
     def compute(self, canonical: str) -> bytes | None:
         if len(canonical) < self.min_chars:
@@ -201,7 +216,7 @@ class MinHashShingles:
 
     def similarity(self, first: bytes, second: bytes) -> float:
         a, b = array("I", first), array("I", second)
-        return sum(x == y for x, y in zip(a, b)) / len(a)
+        return sum(map(eq, a, b)) / len(a)
 
     def new_index(self) -> _BandIndex:
         return _BandIndex(self)

@@ -12,6 +12,11 @@ nothing stale does nothing.
 Staleness cascades: the configuration version recorded for an analyser folds
 in the versions of the analysers it requires, so bumping `language` also
 recomputes an analyser that reads the language layer, and nothing else.
+
+Built-in stages (`BUILTIN_STAGES`: `normalize`) are required like analysers
+but computed on demand inside the analysers that read them, so the runner
+records their version (into their dependants' configuration) and schedules
+nothing for them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput
+from frameline.analysis.normalize import STAGE as NORMALIZE_STAGE
+from frameline.analysis.normalize import NormalizeStage, is_on_demand
 from frameline.pipeline.cluster import (
     AnalyserNotPicklable,
     BatchExecutor,
@@ -43,6 +50,8 @@ if TYPE_CHECKING:
     from frameline.workspace import Workspace
 
 CONFIG_VERSION_LENGTH = 64  # analysis_state.config_version
+# Stages the pipeline provides itself: added when an analyser requires them and none was given.
+BUILTIN_STAGES: dict[str, type[Analyser]] = {NORMALIZE_STAGE: NormalizeStage}
 Progress = Callable[[str, int, int], None]  # (analyser name, documents done, documents to do)
 
 
@@ -191,6 +200,10 @@ def analyze(
                                     "results are stored under its own name, so the two must match")
     else:
         by_name = {item.name: item for item in analysers}
+    for item in list(by_name.values()):
+        for required in item.requires:
+            if required not in by_name and required in BUILTIN_STAGES:
+                by_name[required] = BUILTIN_STAGES[required]
     # Only the analysers that will run are built (and read their configuration).
     ordered = [item.from_workspace(workspace) if isinstance(item, type) else item
                for item in dependency_order(by_name, only)]
@@ -203,7 +216,11 @@ def analyze(
             recorded[analyser.name] = (analyser.version, config_version)
             stage = AnalyserReport(analyser.name, analyser.version, config_version)
             report.analysers.append(stage)
-            _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress)
+            if is_on_demand(analyser):
+                stage.where = "on demand"  # computed inside each analyser that requires it
+                continue
+            stored = tuple(name for name in analyser.requires if not is_on_demand(by_name[name]))
+            _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress, stored)
     finally:
         if dask is not None:
             dask.close()
@@ -213,7 +230,9 @@ def analyze(
 def _run_stage(
     store: SqlStore, analyser: Analyser, stage: AnalyserReport, document_filter: DocumentFilter | None,
     batch_size: int, dask: DaskExecutor | None, workers: int | None, progress: Progress | None,
+    reads: tuple[str, ...] = (),
 ) -> None:
+    """Run one analyser over its stale documents; `reads` are the required analysers whose stored output it gets."""
     started = time.perf_counter()
     stale = store.stale_documents(analyser.name, analyser.version, stage.config_version, filter=document_filter)
     if progress:
@@ -245,7 +264,7 @@ def _run_stage(
                 document_ids = next(pending, None)
                 if document_ids is None:
                     break
-                inputs = _load_inputs(store, document_ids, analyser.requires)
+                inputs = _load_inputs(store, document_ids, reads)
                 in_flight[executor.submit(token, analyser, inputs)] = inputs
             if not in_flight:
                 break
@@ -272,17 +291,18 @@ def _run_stage(
 
 
 def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...]) -> list[DocumentInput]:
-    documents = store.get_documents(document_ids)
+    documents = store.analysis_inputs(document_ids)
     layers = store.get_layers(document_ids) if requires else {}
     inputs = []
     for document_id in document_ids:
-        document = documents.get(document_id)
-        if document is None:
+        found = documents.get(document_id)
+        if found is None:
             continue  # deleted since the stale list was read
+        text, title, language, published_at, source_id = found
         spans, labels = layers.get(document_id, ([], []))
         inputs.append(DocumentInput(
-            id=document.id, text=document.text, title=document.title, language=document.language,
-            published_at=document.published_at, source_id=document.source_id,
+            id=document_id, text=text, title=title, language=language, published_at=published_at,
+            source_id=source_id,
             spans=tuple(span for span in spans if span.producer in requires),
             labels=tuple(label for label in labels if label.producer in requires),
         ))
