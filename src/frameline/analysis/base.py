@@ -14,6 +14,10 @@ entry-point group).  It declares up front what it reads and writes:
   (e.g. the codebook version); "" when there is none.
 - `sets_language`: whether `AnalysisOutput.language` should also be stored as
   the document's language (the column search filters and `status` use).
+- `reads_text`: False for an analyser that works from what other analysers
+  stored (e.g. signatures, in a main-process `consolidate` step) and never
+  looks at the document; the runner then loads nothing for it, and its
+  inputs carry only the id (empty text, no spans or labels).
 
 `analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
 `{document_id: AnalysisOutput}`; a document it leaves out is stored as
@@ -95,6 +99,7 @@ class Analyser:
     requires: ClassVar[tuple[str, ...]] = ()
     layers: ClassVar[tuple[str, ...]] = ()
     sets_language: ClassVar[bool] = False
+    reads_text: ClassVar[bool] = True
 
     @classmethod
     def from_workspace(cls, workspace: Workspace | None) -> Analyser:

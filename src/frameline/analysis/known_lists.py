@@ -82,6 +82,7 @@ class KnownListAnalyser(Analyser):
     version: ClassVar[str] = "1"
     requires: ClassVar[tuple[str, ...]] = ("duplicates",)  # its stored signatures are what is matched
     layers: ClassVar[tuple[str, ...]] = (LAYER,)
+    reads_text: ClassVar[bool] = False  # labels only, from stored signatures
 
     def __init__(self, lists: Mapping[str, list[HashLine]] | None = None) -> None:
         self.lists = dict(lists or {})

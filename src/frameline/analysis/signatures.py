@@ -32,6 +32,7 @@ _WORD = re.compile(r"[^\W_]+")
 _LINE = re.compile(r"[^\n\r]+")
 HEADER_MAX_CHARS = 80  # a first or last line this short (in canonical characters) is a header/footer ...
 HEADER_MAX_SHARE = 0.3  # ... when it is also at most this share of the whole canonical text
+MAX_SHINGLED_CHARS = 200_000  # canonical characters a MinHash reads (posts and articles are far shorter)
 
 
 def canonical_lines(text: str) -> list[str]:
@@ -180,7 +181,10 @@ class MinHashShingles:
 
     128 permutations in 32 bands of 4 rows find pairs above a Jaccard of about
     0.4 with high probability; candidates are kept when the estimated Jaccard
-    reaches `threshold`.
+    reaches `threshold`.  Only the first `MAX_SHINGLED_CHARS` canonical
+    characters are shingled, so a 5 MB text costs what a long article costs
+    (a set of millions of shingles would take gigabytes); the exact hash still
+    covers the whole text.
     """
 
     name: ClassVar[str] = "minhash"
@@ -195,6 +199,7 @@ class MinHashShingles:
         self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
 
     def shingles(self, canonical: str) -> set[str]:
+        canonical = canonical[:MAX_SHINGLED_CHARS]
         count = max(1, len(canonical) - self.shingle + 1)
         return set(map(canonical.__getitem__, map(slice, range(count), range(self.shingle, count + self.shingle))))
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -256,19 +257,34 @@ def _run_stage(
     in_flight: dict[Any, list[DocumentInput]] = {}
     failure: tuple[list[int], BaseException] | None = None
     pending = iter(batches)
-    # Corpus-level analysers (duplicates) finish each batch in this process against the whole store.
+    # Corpus-level analysers (duplicates) finish each batch in this process against the whole store,
+    # in the order the batches were cut (document-id order), so that which document founds a cluster
+    # does not depend on which worker finished first.
     consolidate = getattr(analyser, "consolidate", None)
+    submitted: deque[Any] = deque()
+    finished: set[Any] = set()
     try:
         while True:
             while failure is None and len(in_flight) < executor.capacity + 1:
                 document_ids = next(pending, None)
                 if document_ids is None:
                     break
-                inputs = _load_inputs(store, document_ids, reads)
-                in_flight[executor.submit(token, analyser, inputs)] = inputs
+                inputs = (_load_inputs(store, document_ids, reads) if analyser.reads_text
+                          else [DocumentInput(document_id, "") for document_id in document_ids])
+                future = executor.submit(token, analyser, inputs)
+                in_flight[future] = inputs
+                submitted.append(future)
             if not in_flight:
                 break
-            for future in executor.wait_first(list(in_flight)):
+            finished.update(executor.wait_first([future for future in in_flight if future not in finished]))
+            if consolidate is None:
+                ready = list(finished)
+            else:
+                ready = []
+                while submitted and submitted[0] in finished:
+                    ready.append(submitted.popleft())
+            for future in ready:
+                finished.discard(future)
                 inputs = in_flight.pop(future)
                 try:
                     outputs = future.result()
