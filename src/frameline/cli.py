@@ -314,7 +314,8 @@ def analyze(
     table = Table("analyser", "version", "documents", "seconds", "docs/s", "ran")
     for r in report.analysers:
         table.add_row(r.name, r.version, f"{r.documents:,}", f"{r.seconds:.1f}",
-                      f"{r.docs_per_second:,.0f}" if r.documents else "", r.where if r.documents else "up to date")
+                      f"{r.docs_per_second:,.0f}" if r.documents else "",
+                      r.where if r.documents or r.where == "on demand" else "up to date")
     console.print(table)
 
 
