@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run [--sizes 100000,1000000] [--only import|search] [--profile]`
+"""`python -m benchmarks.run [--sizes 100000,1000000] [--only import|search|pipeline] [--profile]`
 
 For each size: generate (or reuse) a synthetic Telegram export, import it into a
 fresh workspace in a child process, insert the same rows with raw sqlite3 as the
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.import_bench import run_child
+from benchmarks.pipeline_bench import report_pipeline, run_pipeline_benchmarks
 from benchmarks.telegram_export import GENERATOR_VERSION, write_export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,12 +211,13 @@ def report(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Frameline benchmarks (import and search)")
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated message counts")
-    parser.add_argument("--only", choices=("import", "search", "insights"), help="run only this benchmark")
+    parser.add_argument("--only", choices=("import", "search", "insights", "pipeline"), help="run only this benchmark")
     parser.add_argument("--search-size", type=int, help="workspace size to search (default: the largest size)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per search query (first is cold)")
     parser.add_argument("--profile", action="store_true", help="cProfile the import child (slows it down)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "bench-out")
+    add_pipeline_arguments(parser)
     arguments = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in arguments.sizes.split(",") if size.strip()]
     out_dir = arguments.out_dir.resolve()
@@ -230,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         "arguments": {"sizes": sizes, "only": arguments.only, "seed": arguments.seed, "profile": arguments.profile},
         "targets": TARGETS,
     }
+    if arguments.only == "pipeline":
+        return run_pipeline_only(arguments, out_dir)
     if arguments.only in (None, "import"):
         results["imports"] = [bench_import(out_dir, size, arguments.seed, arguments.profile) for size in sizes]
     if arguments.only in (None, "search"):
@@ -238,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.only in (None, "insights"):  # contrast and timeline queries (benchmarks/insights_bench.py)
         from benchmarks.insights_bench import run as run_insights
         results["insights"] = run_insights(out_dir, sizes, arguments.repeats, arguments.seed)
+    if arguments.only is None:
+        results["pipeline"] = pipeline_section(arguments, out_dir)
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results["load_average_at_end"] = os.getloadavg()
     results["verdicts"] = [dict(zip(("target", "measured", "verdict"), row)) for row in verdicts(results)]
@@ -248,6 +254,35 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "latest.json").write_text(text)
     print()
     print(report(results))
+    if "pipeline" in results:
+        print("\n" + report_pipeline(results["pipeline"], _table))
+    print(f"\nresults: {path}")
+    return 0
+
+
+# -- the analysis pipeline (benchmarks/pipeline_bench.py) --------------------------
+
+
+def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pipeline-posts", type=int, default=100_000, help="posts for the whole-pipeline run")
+    parser.add_argument("--pipeline-workers", type=int, default=1, help="worker processes for the pipeline run")
+    parser.add_argument("--cluster-sizes", default="100000", help="comma-separated post counts to cluster")
+
+
+def pipeline_section(arguments: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    sizes = [int(size.replace("_", "")) for size in arguments.cluster_sizes.split(",") if size.strip()]
+    return run_pipeline_benchmarks(out_dir, arguments.pipeline_posts, sizes, arguments.seed,
+                                   arguments.pipeline_workers)
+
+
+def run_pipeline_only(arguments: argparse.Namespace, out_dir: Path) -> int:
+    results = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "load_average": os.getloadavg()},
+               "pipeline": pipeline_section(arguments, out_dir)}
+    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    path = out_dir / f"bench-pipeline-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
+    print("\n" + report_pipeline(results["pipeline"], _table))
     print(f"\nresults: {path}")
     return 0
 

@@ -322,7 +322,8 @@ def analyze(
     table = Table("analyser", "version", "documents", "seconds", "docs/s", "ran")
     for r in report.analysers:
         table.add_row(r.name, r.version, f"{r.documents:,}", f"{r.seconds:.1f}",
-                      f"{r.docs_per_second:,.0f}" if r.documents else "", r.where if r.documents else "up to date")
+                      f"{r.docs_per_second:,.0f}" if r.documents else "",
+                      r.where if r.documents or r.where == "on demand" else "up to date")
     console.print(table)
 
 
@@ -355,6 +356,8 @@ from frameline.cli_web import serve, users_app  # noqa: E402 - the web commands 
 app.command()(serve), app.add_typer(users_app, name="users")
 from frameline.cli_insights import register as register_insights  # noqa: E402 - it uses the helpers above
 register_insights(app)
+from frameline.cli_clusters import clusters_app  # noqa: E402 - it reuses the options above
+app.add_typer(clusters_app, name="clusters")
 
 
 def main() -> None:

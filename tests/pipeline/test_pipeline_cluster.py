@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from frameline.analysis.duplicates import DuplicateAnalyser
+from frameline.analysis.entities import EntityAnalyser
 from frameline.analysis.language import LanguageAnalyser
 from frameline.pipeline import AnalyserFailed, ClusterUnavailable, analyze
 from frameline.pipeline.cluster import DaskExecutor
@@ -24,13 +26,17 @@ def scheduler_address():
 def test_a_dask_run_stores_what_a_local_run_stores(tmp_path, scheduler_address):
     assert scheduler_address.startswith("tcp://127.0.0.1:")
     local_store, dask_store = new_store(tmp_path / "local.db", 40), new_store(tmp_path / "dask.db", 40)
-    analysers = [Words, Loudness, LanguageAnalyser]
+    # Toy analysers, and real ones: one that matches on the normalised text (a built-in stage, computed
+    # on the worker), one whose batches are consolidated against the store back here.
+    analysers = [Words, Loudness, LanguageAnalyser, EntityAnalyser, DuplicateAnalyser]
     local = analyze(local_store, analysers=analysers, batch_size=9, workers=1)  # no fork beside the cluster threads
     remote = analyze(dask_store, analysers=analysers, batch_size=9, cluster=scheduler_address)
-    assert {stage.where for stage in remote.analysers} == {"dask"}
+    assert {stage.where for stage in remote.analysers} == {"dask", "on demand"}
     assert [(s.name, s.documents, s.batches) for s in remote.analysers] == \
         [(s.name, s.documents, s.batches) for s in local.analysers]
     assert stored_layers(dask_store) == stored_layers(local_store) != []
+    assert {row[2] for row in stored_layers(dask_store)} >= {"entity", "cluster", "language", "words"}
+    assert dask_store.list_clusters() == local_store.list_clusters() != []
     languages = lambda store: [d.language for d in store.iter_documents()]  # noqa: E731
     assert languages(dask_store) == languages(local_store) and "en" in languages(local_store)
     assert analyze(dask_store, analysers=analysers, cluster=scheduler_address).documents == 0

@@ -14,6 +14,10 @@ entry-point group).  It declares up front what it reads and writes:
   (e.g. the codebook version); "" when there is none.
 - `sets_language`: whether `AnalysisOutput.language` should also be stored as
   the document's language (the column search filters and `status` use).
+- `reads_text`: False for an analyser that works from what other analysers
+  stored (e.g. signatures, in a main-process `consolidate` step) and never
+  looks at the document; the runner then loads nothing for it, and its
+  inputs carry only the id (empty text, no spans or labels).
 
 `analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
 `{document_id: AnalysisOutput}`; a document it leaves out is stored as
@@ -27,9 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from frameline.records import DocLabel, Span, SpanDraft
+from frameline.text.normalize import NormalizedText, normalize_with_offsets
 
 if TYPE_CHECKING:
     from frameline.workspace import Workspace
@@ -51,6 +57,19 @@ class DocumentInput:
     source_id: int | None = None
     spans: tuple[Span, ...] = ()
     labels: tuple[DocLabel, ...] = ()
+
+    @cached_property
+    def normalized(self) -> NormalizedText:
+        """The text as the `normalize` stage gives it, with the map back to `text`; computed once per document.
+
+        Every detector in a process that matches on normalised text reads this
+        one copy, and reports spans through `normalized.to_original`.  It is
+        computed where the analyser runs (in the worker), never shipped.
+        """
+        return normalize_with_offsets(self.text or "")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "normalized"}
 
 
 @dataclass
@@ -80,6 +99,7 @@ class Analyser:
     requires: ClassVar[tuple[str, ...]] = ()
     layers: ClassVar[tuple[str, ...]] = ()
     sets_language: ClassVar[bool] = False
+    reads_text: ClassVar[bool] = True
 
     @classmethod
     def from_workspace(cls, workspace: Workspace | None) -> Analyser:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from frameline.text.normalize import normalize_text, normalize_with_offsets
+from frameline.text.normalize import NormalizedText, normalize_text, normalize_with_offsets
 
 ENGLISH_MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -58,6 +58,11 @@ PATTERNS = [
     re.compile(r"(?<!\w)يوم (?P<arweekday>" + "|".join(map(re.escape, ARABIC_WEEKDAYS)) + r")(?!\w)"),
     re.compile(r"(?<!\w)(?P<relative>" + "|".join(map(re.escape, RELATIVE_DAYS)) + r")(?!\w)"),
 ]
+# Each pattern with what a text must contain for it to match: a digit, and one of a few substrings.
+_SCREENED = list(zip(PATTERNS, [True, True, True, True, False, False, False], [
+    ("-",), (), (), (), ("day",), (normalize_text("يوم"),), ("day", "tomorrow", *list(RELATIVE_DAYS)[3:]),
+]))
+_DIGIT = re.compile(r"\d")
 _CAPITALISED = {"month", "weekday"}  # English names that must be written capitalised ("may", "march" are verbs)
 
 
@@ -69,16 +74,25 @@ class DateMention:
     resolution: str  # "absolute" or "relative"
 
 
-def find_dates(text: str, published_at: datetime | None = None) -> list[DateMention]:
-    """Every date mention in `text`, in text order, without overlaps (the longest wins)."""
+def find_dates(text: str, published_at: datetime | None = None,
+               normalized: NormalizedText | None = None) -> list[DateMention]:
+    """Every date mention in `text`, in text order, without overlaps (the longest wins).
+
+    `normalized` is the text's normalised form when the caller already has it.
+    """
     if not text:
         return []
-    normalized = normalize_with_offsets(text)
+    if normalized is None:
+        normalized = normalize_with_offsets(text)
     published = published_at.date() if published_at is not None else None
     taken = bytearray(len(normalized.text) + 1)
     found: list[DateMention] = []
-    for pattern in PATTERNS:  # most specific first; later patterns skip what earlier ones took
-        for match in pattern.finditer(normalized.text):
+    haystack = normalized.text
+    has_digit = _DIGIT.search(haystack) is not None
+    for pattern, needs_digit, hints in _SCREENED:  # most specific first; later ones skip what earlier ones took
+        if (needs_digit and not has_digit) or (hints and not any(hint in haystack for hint in hints)):
+            continue  # cannot match here: skipping it saves a scan of the whole text per pattern
+        for match in pattern.finditer(haystack):
             if any(taken[match.start():match.end()]):
                 continue
             start, end = normalized.to_original(match.start(), match.end())

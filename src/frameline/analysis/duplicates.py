@@ -68,6 +68,7 @@ class _Indexes:
 class DuplicateAnalyser(Analyser):
     name: ClassVar[str] = "duplicates"
     version: ClassVar[str] = "1"
+    requires: ClassVar[tuple[str, ...]] = ("normalize",)  # signatures hash the normalised words
     layers: ClassVar[tuple[str, ...]] = (LAYER,)
 
     def __init__(self, threshold: float = 0.5, shingle: int = 5) -> None:

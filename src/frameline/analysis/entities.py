@@ -77,6 +77,7 @@ class EntityAnalyser(Analyser):
 
     name = "entities"
     version = "1"
+    requires = ("normalize",)  # watchlist and dates match on `DocumentInput.normalized`
     layers = (LAYER,)
 
     def __init__(self, watchlist: Watchlist | None = None) -> None:
@@ -113,14 +114,15 @@ class EntityAnalyser(Analyser):
         spans: list[SpanDraft] = []
         mentions: Counter[str] = Counter()
         covered: list[tuple[int, int]] = []
-        for match in self._matcher.find(text):
+        normalized = document.normalized
+        for match in self._matcher.find(text, normalized):
             entity = match.entity
             spans.append(SpanDraft(match.start, match.end, LAYER, entity.type, WATCHLIST_SCORE, {
                 "entity_id": entity.id, "name": entity.name, "matched": match.alias.text, "method": "watchlist",
             }))
             mentions[entity.id] += 1
             covered.append((match.start, match.end))
-        dates = find_dates(text, document.published_at)
+        dates = find_dates(text, document.published_at, normalized)
         covered += [(mention.start, mention.end) for mention in dates]
         for mention in dates:
             attributes: dict[str, Any] = {"resolution": mention.resolution, "method": "pattern"}
@@ -144,11 +146,11 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     spans: list[SpanDraft] = []
     shouting: dict[int, bool] = {}
     for match in NAME_RUN.finditer(text):
-        pieces = [(piece.start(), piece.group()) for piece in re.finditer(r"\S+", match.group())]
+        pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(match.group())]
         # Drop leading words that are not names ("The", "In", "Yesterday").
         while pieces and pieces[0][1].lower().rstrip(".") in NOT_NAMES:
             pieces = pieces[1:]
-        while pieces and pieces[-1][1].lower() in NOT_NAMES | _JOINERS:
+        while pieces and pieces[-1][1].lower() in _NOT_NAME_EDGE:
             pieces = pieces[:-1]
         words = [word for _, word in pieces]
         if not pieces:
@@ -178,11 +180,15 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
 
 
 _JOINERS = {"of", "the", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "al", "el", "and"}
+_NOT_NAME_EDGE = NOT_NAMES | _JOINERS
+_TOKEN = re.compile(r"\S+")
+_LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
+_PLACE_AFTER = re.compile(r"\s+(province|governorate)\b")
 
 
 def _title_before(text: str, start: int) -> str:
     before = text[max(0, start - 20):start].rstrip()
-    word = re.search(r"([A-Za-z]+)\.?$", before)
+    word = _LAST_WORD.search(before)
     return word.group(1).lower() if word else ""
 
 
@@ -197,7 +203,7 @@ def _guess_type(text: str, start: int, end: int, words: list[str], title: str) -
     last = words[-1].lower()
     if len(words) < 2:
         return "name", PATTERN_SCORE
-    if last in PLACE_WORDS or re.match(r"\s+(province|governorate)\b", after):
+    if last in PLACE_WORDS or _PLACE_AFTER.match(after):
         return "place", CUED_PATTERN_SCORE
     if last in ORGANISATION_WORDS:
         return "organisation", CUED_PATTERN_SCORE

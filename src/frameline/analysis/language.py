@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
@@ -48,6 +49,13 @@ _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+|^\s*RT\b", re.IGNOREC
 _WORD = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _ELONGATION = re.compile(r"(\w)\1{2,}")  # "looool", "amiiiin", "هههههه": emphasis, not language
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+_ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
+# Only texts with one of these can hold noise; the rest skip the (slow, anchored-everywhere) noise pattern.
+_NOISE_HINTS = ("@", "#", "://", "ww.", "WW.", "Ww.", "wW.")
+_RETWEET = re.compile(r"^\s*RT\b", re.IGNORECASE | re.MULTILINE)
+_ASCII_UPPER = re.compile(r"[A-Z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _PARAGRAPH = re.compile(r"[^\n\r]+")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _NOT_ARABIC_LETTERS = re.compile(
@@ -69,8 +77,17 @@ class Guess:
     score: float
 
 
+@lru_cache(maxsize=1)
+def _letter_table() -> list[int | None]:
+    """str.translate table that deletes every BMP character `_NOT_LETTERS` matches: counting letters in C."""
+    return [code if _LETTER.match(chr(code)) else None for code in range(0x10000)]
+
+
 def _letters(text: str) -> int:
-    return len(_NOT_LETTERS.sub("", text))
+    kept = text.translate(_letter_table())
+    if _ASTRAL.search(kept):  # past the table (emoji, rare scripts): the regex decides
+        return len(_NOT_LETTERS.sub("", kept))
+    return len(kept)
 
 
 def _arabic_letters(text: str) -> int:
@@ -108,6 +125,8 @@ def _script_runs(text: str, start: int, end: int) -> Iterator[Segment]:
 
 def mask_noise(text: str) -> str:
     """URLs, mentions and hashtags blanked out with spaces, so that offsets still match the original."""
+    if not any(hint in text for hint in _NOISE_HINTS) and _RETWEET.search(text) is None:
+        return text
     return _NOISE.sub(lambda match: " " * len(match.group()), text)
 
 
@@ -149,36 +168,57 @@ class LanguageAnalyser(Analyser):
             # "lite" is the model inside the package; "auto" and "full" would download one.
             self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
-    def guess(self, text: str, masked: bool = False) -> Guess | None:
-        """The detector's best guess for the text, or None when there is too little to judge."""
+    def prepare(self, text: str, masked: bool = False) -> str | None:
+        """The text as the detector is given it (noise and elongation removed), or None when too short to judge."""
         cleaned = _ELONGATION.sub(r"\1\1", " ".join(text.split()) if masked else _clean(text))
-        if _letters(cleaned) < MIN_LETTERS:
-            return None
+        return cleaned if _letters(cleaned) >= MIN_LETTERS else None
+
+    def predict(self, texts: list[str]) -> list[Guess]:
+        """The detector's best guess for each prepared text, straight from fastText's predictor.
+
+        The same input handling as `LangDetector.detect` (one line; text in
+        capitals lower-cased, which the model would otherwise read as
+        Japanese), without its per-call wrappers, which cost more than the
+        prediction itself for short posts.
+        """
+        if not texts:
+            return []
         if self._detector is None:
             self.setup()
-        best = self._detector.detect(cleaned, model="lite", k=1)[0]
-        return Guess(MACROLANGUAGES.get(best["lang"], best["lang"]), round(float(best["score"]), 4))
+        predict = self._detector._get_model(low_memory=True).f.predict  # the "lite" model inside the package
+        guesses = []
+        for text in texts:
+            found = predict(_detector_input(text) + "\n", 1, 0.0, "strict")
+            score, label = found[0] if found else (0.0, "__label__" + UNDETERMINED)
+            language = label[9:]  # after "__label__"
+            guesses.append(Guess(MACROLANGUAGES.get(language, language), round(min(float(score), 1.0), 4)))
+        return guesses
+
+    def guess(self, text: str, masked: bool = False) -> Guess | None:
+        """The detector's best guess for the text, or None when there is too little to judge."""
+        cleaned = self.prepare(text, masked)
+        return None if cleaned is None else self.predict([cleaned])[0]
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
-        return {document.id: self.analyse_document(document) for document in batch}
+        """Every segment of the batch prepared, judged by the model, then each document decided."""
+        plans = [_Plan.of(self, document) for document in batch]
+        guesses = iter(self.predict([text for plan in plans for _, text in plan.pieces]))
+        for plan in plans:
+            plan.judged = [(segment, guess) for (segment, _), guess in zip(plan.pieces, guesses)
+                           if guess.score >= MIN_SCORE]
+        # A document with no paragraph long enough alone: its short lines are judged together.
+        unsure = [plan for plan in plans if not plan.judged]
+        wholes = [self.prepare(" ".join(filter(None, [plan.document.title, plan.text]))) for plan in unsure]
+        guessed = iter(self.predict([text for text in wholes if text is not None]))
+        for plan, whole in zip(unsure, wholes):
+            plan.whole = None if whole is None else next(guessed)
+        return {plan.document.id: self.decide(plan) for plan in plans}
 
     def analyse_document(self, document: DocumentInput) -> AnalysisOutput:
-        text = mask_noise((document.text or "")[:SCAN_CHARS])
-        judged: list[tuple[Segment, Guess]] = []
-        found = list(segments(text))
-        if document.title:
-            title_guess = self.guess(document.title)
-            if title_guess is not None and title_guess.score >= MIN_SCORE:
-                title = _clean(document.title)
-                judged.append((Segment(-1, -1, _letters(title), 2 * _arabic_letters(title) > _letters(title)),
-                               title_guess))
-        for segment in found:
-            if segment.letters < MIN_LETTERS:
-                continue
-            segment_guess = self.guess(text[segment.start:segment.end], masked=True)
-            if segment_guess is not None and segment_guess.score >= MIN_SCORE:
-                judged.append((segment, segment_guess))
+        return self.analyse([document])[document.id]
 
+    def decide(self, plan: _Plan) -> AnalysisOutput:
+        document, judged = plan.document, plan.judged
         letters: dict[str, int] = {}
         for segment, segment_guess in judged:
             letters[segment_guess.language] = letters.get(segment_guess.language, 0) + segment.letters
@@ -186,8 +226,7 @@ class LanguageAnalyser(Analyser):
         if len(document.text or "") > SCAN_CHARS:
             attributes["scanned_chars"] = SCAN_CHARS
         if not letters:
-            # No paragraph alone is long enough: judge the short lines together.
-            whole = self.guess(" ".join(filter(None, [document.title, text])))
+            whole = plan.whole
             if whole is None or whole.score < MIN_SCORE:
                 attributes["reason"] = "too short" if whole is None else "uncertain"
                 if whole is not None:
@@ -215,3 +254,40 @@ class LanguageAnalyser(Analyser):
         ]
         label = LabelDraft(LAYER, language, round(confidence, 4), attributes)
         return AnalysisOutput(spans=spans, labels=[label], language=language)
+
+
+def _detector_input(text: str) -> str:
+    """What `LangDetector.detect` hands fastText (its `_preprocess_text` and `_normalize_text`)."""
+    text = text.replace("\n", " ")
+    if text.isupper() or (len(text) > 5 and len(_ASCII_UPPER.findall(text)) > 0.8 * len(_ASCII_LETTER.findall(text))):
+        return text.lower()
+    return text
+
+
+@dataclass
+class _Plan:
+    """One document's segments to judge, then what the model said about them."""
+
+    document: DocumentInput
+    text: str  # the scanned, noise-masked text
+    pieces: list[tuple[Segment, str]]  # (segment, prepared text); a title is a segment at -1
+    judged: list[tuple[Segment, Guess]] = field(default_factory=list)
+    whole: Guess | None = None
+
+    @classmethod
+    def of(cls, analyser: LanguageAnalyser, document: DocumentInput) -> _Plan:
+        text = mask_noise((document.text or "")[:SCAN_CHARS])
+        pieces: list[tuple[Segment, str]] = []
+        if document.title:
+            prepared = analyser.prepare(document.title)
+            if prepared is not None:
+                title = _clean(document.title)
+                pieces.append((Segment(-1, -1, _letters(title), 2 * _arabic_letters(title) > _letters(title)),
+                               prepared))
+        for segment in segments(text):
+            if segment.letters < MIN_LETTERS:
+                continue
+            prepared = analyser.prepare(text[segment.start:segment.end], masked=True)
+            if prepared is not None:
+                pieces.append((segment, prepared))
+        return cls(document, text, pieces)

@@ -76,7 +76,8 @@ _VERBS = (r"said|says|say|wrote|writes|told|tells|added|adds|explained|explains|
 _ADVERB = r"(?:also|later|then|previously|recently|once|further|again|[a-z]+ly)"
 _NOT_FIRST = (r"(?!(?:The|In|But|And|Or|On|At|As|After|Before|When|While|This|That|These|Those|It|He|She|They|"
               r"We|I|You|A|An|So|Then|Also|Later|Yet|If|Since|For|Of|To|With|What|Why|How|Now|Here|There)\b)")
-_NAME_TOKEN = r"(?:\p{Lu}\.|\p{Lu}[\p{L}’'\-]*)"  # a period only after an initial, never a sentence's end
+# A period only after an initial or a title's abbreviation ("Brig. Gen."), never a sentence's end.
+_NAME_TOKEN = r"(?:(?:Brig|Gen|Lt|Col|Maj|Capt|Sgt|Cpl|Adm|Dr|Mr|Mrs|Ms|Prof|Sen|Rep|Gov|Rev)\.|\p{Lu}\.|\p{Lu}[\p{L}’'\-]*)"
 # Lower-case titles inside a name phrase: "attorney Lee Merritt", "Brady Campaign co-president Kris Brown".
 _TITLE = (r"(?:attorney|lawyer|co-president|president|spokesman|spokeswoman|spokesperson|chief|secretary|"
           r"minister|commander|leader|director|professor|analyst|founder|co-founder|senator|general|sheikh|emir)")
@@ -333,7 +334,7 @@ class QuoteAnalyser(Analyser):
     """Direct quotations with speaker, affiliation and reporting verb (English and Arabic rules)."""
 
     name = "quotes"
-    version = "1"
+    version = "2"  # 2: speakers with a title abbreviation ("Brig. Gen. X")
     requires = ("entities",)
     layers = (LAYER,)
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Iterable
+from operator import eq
 from typing import ClassVar, Protocol
 
+import numpy as np
 from rensa import RMinHash
 
 from frameline.text.normalize import normalize_text
@@ -32,6 +33,7 @@ _WORD = re.compile(r"[^\W_]+")
 _LINE = re.compile(r"[^\n\r]+")
 HEADER_MAX_CHARS = 80  # a first or last line this short (in canonical characters) is a header/footer ...
 HEADER_MAX_SHARE = 0.3  # ... when it is also at most this share of the whole canonical text
+MAX_SHINGLED_CHARS = 200_000  # canonical characters a MinHash reads (posts and articles are far shorter)
 
 
 def canonical_lines(text: str) -> list[str]:
@@ -125,39 +127,69 @@ class ExactHash:
 class _BandIndex:
     """LSH banding over stored digests: `bands` tables of `rows` slots each, verified by estimated Jaccard.
 
-    Plain dicts of bytes rather than rensa's own LSH, because the index is rebuilt
-    from the database's stored digests, which rensa cannot load back into a
-    sketch.  Memory is about (digest + bands * key) bytes per document.
+    Plain dicts rather than rensa's own LSH, because the index is rebuilt from
+    the database's stored digests, which rensa cannot load back into a sketch.
+    Memory is what bounds it (a million documents are indexed in one process):
+    a band's key is the 64-bit hash of its slice rather than the slice (a rare
+    collision only adds a candidate, which verification drops), a bucket
+    holding one document (most of them) is a bare row number, not a list, and
+    the digests are rows of one numpy matrix.  Verifying candidates is then
+    one vectorised comparison: on posts that share everyday vocabulary a new
+    document meets dozens of candidates, and checking them one by one in
+    Python made clustering grow faster than the corpus.
     """
 
     def __init__(self, owner: MinHashShingles) -> None:
         self.owner = owner
-        self._tables: list[dict[bytes, list[int]]] = [{} for _ in range(owner.bands)]
-        self._digests: dict[int, bytes] = {}
+        self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(owner.bands)]
+        self._width = owner.rows * 4
+        self._ids: list[int] = []  # row -> document id
+        self._rows: dict[int, int] = {}  # document id -> row
+        self._matrix = np.zeros((1024, owner.num_perm), dtype=np.uint32)
 
-    def _keys(self, signature: bytes) -> Iterable[tuple[int, bytes]]:
-        width = self.owner.rows * 4
-        return ((band, signature[band * width:(band + 1) * width]) for band in range(self.owner.bands))
+    def _keys(self, signature: bytes) -> list[int]:
+        width = self._width
+        return [hash(signature[start:start + width]) for start in range(0, width * self.owner.bands, width)]
 
     def add(self, document_id: int, signature: bytes) -> None:
-        if document_id in self._digests:
+        if document_id in self._rows:
             return
-        self._digests[document_id] = signature
-        for band, key in self._keys(signature):
-            self._tables[band].setdefault(key, []).append(document_id)
+        row = len(self._ids)
+        if row == len(self._matrix):
+            self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+        self._matrix[row] = np.frombuffer(signature, dtype="<u4")
+        self._ids.append(document_id)
+        self._rows[document_id] = row
+        for table, key in zip(self._tables, self._keys(signature)):
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = row
+            elif type(bucket) is int:
+                table[key] = [bucket, row]
+            else:
+                bucket.append(row)
 
     def query(self, signature: bytes) -> list[tuple[int, float]]:
         candidates: set[int] = set()
-        for band, key in self._keys(signature):
-            bucket = self._tables[band].get(key)
-            if bucket:
+        for table, key in zip(self._tables, self._keys(signature)):
+            bucket = table.get(key)
+            if bucket is None:
+                continue
+            if type(bucket) is int:
+                candidates.add(bucket)
+            else:
                 candidates.update(bucket[: self.owner.max_bucket])  # a huge bucket is boilerplate, not news
-        scored = [(document_id, self.owner.similarity(signature, self._digests[document_id]))
-                  for document_id in candidates]
-        return sorted((item for item in scored if item[1] >= self.owner.threshold), key=lambda item: (-item[1], item[0]))
+        if not candidates:
+            return []
+        rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        query = np.frombuffer(signature, dtype="<u4")
+        agree = (self._matrix[rows] == query).sum(axis=1)
+        ids, count, threshold = self._ids, len(query), self.owner.threshold
+        scored = [(ids[row], agreeing / count) for row, agreeing in zip(rows.tolist(), agree.tolist())]
+        return sorted((item for item in scored if item[1] >= threshold), key=lambda item: (-item[1], item[0]))
 
     def __len__(self) -> int:
-        return len(self._digests)
+        return len(self._ids)
 
 
 class MinHashShingles:
@@ -165,7 +197,10 @@ class MinHashShingles:
 
     128 permutations in 32 bands of 4 rows find pairs above a Jaccard of about
     0.4 with high probability; candidates are kept when the estimated Jaccard
-    reaches `threshold`.
+    reaches `threshold`.  Only the first `MAX_SHINGLED_CHARS` canonical
+    characters are shingled, so a 5 MB text costs what a long article costs
+    (a set of millions of shingles would take gigabytes); the exact hash still
+    covers the whole text.
     """
 
     name: ClassVar[str] = "minhash"
@@ -180,8 +215,9 @@ class MinHashShingles:
         self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
 
     def shingles(self, canonical: str) -> set[str]:
-        size = self.shingle
-        return {canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))}
+        canonical = canonical[:MAX_SHINGLED_CHARS]
+        count = max(1, len(canonical) - self.shingle + 1)
+        return set(map(canonical.__getitem__, map(slice, range(count), range(self.shingle, count + self.shingle))))
 
     def compute(self, canonical: str) -> bytes | None:
         if len(canonical) < self.min_chars:
@@ -201,7 +237,7 @@ class MinHashShingles:
 
     def similarity(self, first: bytes, second: bytes) -> float:
         a, b = array("I", first), array("I", second)
-        return sum(x == y for x, y in zip(a, b)) / len(a)
+        return sum(map(eq, a, b)) / len(a)
 
     def new_index(self) -> _BandIndex:
         return _BandIndex(self)

@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from frameline.text.normalize import normalize_text, normalize_with_offsets
+from frameline.text.normalize import NormalizedText, normalize_text, normalize_with_offsets
 from frameline.text.search_words import ARABIC_ARTICLE_PREFIXES, CONJUNCTIONS, strip_arabic_article
 
 if TYPE_CHECKING:
@@ -233,10 +234,12 @@ class WatchlistMatcher:
         self._automaton.make_automaton()
         self._empty = not targets
 
-    def find(self, text: str) -> list[WatchlistMatch]:
+    def find(self, text: str, normalized: NormalizedText | None = None) -> list[WatchlistMatch]:
+        """Mentions in `text`; `normalized` is its normalised form when the caller already has it."""
         if not text or self._empty:
             return []
-        normalized = normalize_with_offsets(text)
+        if normalized is None:
+            normalized = normalize_with_offsets(text)
         haystack = normalized.text.translate(_PUNCTUATION)
         candidates: list[tuple[int, int, _Target]] = []
         length = len(haystack)
@@ -286,10 +289,35 @@ class WatchlistMatcher:
         return not is_shouting(text[line_start:line_end if line_end >= 0 else len(text)])
 
 
+def _character_class(codes: list[int]) -> re.Pattern[str]:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last in ranges) + "]")
+
+
+@lru_cache(maxsize=1)
+def _cased_letters() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(upper-case, other cased) letters of the Basic Multilingual Plane, as regex classes counted in C."""
+    upper, lower = [], []
+    for code in range(0x10000):
+        char = chr(code)
+        if char.isalpha() and char.lower() != char.upper():
+            (upper if char.isupper() else lower).append(code)
+    return _character_class(upper), _character_class(lower)
+
+
 def is_shouting(line: str) -> bool:
     """Whether a line is written mostly in capitals (emphasis, where capitals say nothing about names)."""
-    cased = [char for char in line if char.isalpha() and char.lower() != char.upper()]
-    return len(cased) >= _CAPS_LINE_MIN_LETTERS and sum(char.isupper() for char in cased) >= _CAPS_LINE_RATIO * len(cased)
+    upper_letters, lower_letters = _cased_letters()
+    upper = len(upper_letters.findall(line))
+    if upper < _CAPS_LINE_RATIO * _CAPS_LINE_MIN_LETTERS:
+        return False  # too few capitals to be shouting, whatever the rest (the common case, decided cheaply)
+    cased = upper + len(lower_letters.findall(line))
+    return cased >= _CAPS_LINE_MIN_LETTERS and upper >= _CAPS_LINE_RATIO * cased
 
 
 def longest_first(candidates: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:

@@ -12,6 +12,11 @@ nothing stale does nothing.
 Staleness cascades: the configuration version recorded for an analyser folds
 in the versions of the analysers it requires, so bumping `language` also
 recomputes an analyser that reads the language layer, and nothing else.
+
+Built-in stages (`BUILTIN_STAGES`: `normalize`) are required like analysers
+but computed on demand inside the analysers that read them, so the runner
+records their version (into their dependants' configuration) and schedules
+nothing for them.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput
+from frameline.analysis.normalize import STAGE as NORMALIZE_STAGE
+from frameline.analysis.normalize import NormalizeStage, is_on_demand
 from frameline.pipeline.cluster import (
     AnalyserNotPicklable,
     BatchExecutor,
@@ -43,6 +51,8 @@ if TYPE_CHECKING:
     from frameline.workspace import Workspace
 
 CONFIG_VERSION_LENGTH = 64  # analysis_state.config_version
+# Stages the pipeline provides itself: added when an analyser requires them and none was given.
+BUILTIN_STAGES: dict[str, type[Analyser]] = {NORMALIZE_STAGE: NormalizeStage}
 Progress = Callable[[str, int, int], None]  # (analyser name, documents done, documents to do)
 
 
@@ -191,6 +201,10 @@ def analyze(
                                     "results are stored under its own name, so the two must match")
     else:
         by_name = {item.name: item for item in analysers}
+    for item in list(by_name.values()):
+        for required in item.requires:
+            if required not in by_name and required in BUILTIN_STAGES:
+                by_name[required] = BUILTIN_STAGES[required]
     # Only the analysers that will run are built (and read their configuration).
     ordered = [item.from_workspace(workspace) if isinstance(item, type) else item
                for item in dependency_order(by_name, only)]
@@ -203,7 +217,11 @@ def analyze(
             recorded[analyser.name] = (analyser.version, config_version)
             stage = AnalyserReport(analyser.name, analyser.version, config_version)
             report.analysers.append(stage)
-            _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress)
+            if is_on_demand(analyser):
+                stage.where = "on demand"  # computed inside each analyser that requires it
+                continue
+            stored = tuple(name for name in analyser.requires if not is_on_demand(by_name[name]))
+            _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress, stored)
     finally:
         if dask is not None:
             dask.close()
@@ -213,7 +231,9 @@ def analyze(
 def _run_stage(
     store: SqlStore, analyser: Analyser, stage: AnalyserReport, document_filter: DocumentFilter | None,
     batch_size: int, dask: DaskExecutor | None, workers: int | None, progress: Progress | None,
+    reads: tuple[str, ...] = (),
 ) -> None:
+    """Run one analyser over its stale documents; `reads` are the required analysers whose stored output it gets."""
     started = time.perf_counter()
     stale = store.stale_documents(analyser.name, analyser.version, stage.config_version, filter=document_filter)
     if progress:
@@ -237,19 +257,34 @@ def _run_stage(
     in_flight: dict[Any, list[DocumentInput]] = {}
     failure: tuple[list[int], BaseException] | None = None
     pending = iter(batches)
-    # Corpus-level analysers (duplicates) finish each batch in this process against the whole store.
+    # Corpus-level analysers (duplicates) finish each batch in this process against the whole store,
+    # in the order the batches were cut (document-id order), so that which document founds a cluster
+    # does not depend on which worker finished first.
     consolidate = getattr(analyser, "consolidate", None)
+    submitted: deque[Any] = deque()
+    finished: set[Any] = set()
     try:
         while True:
             while failure is None and len(in_flight) < executor.capacity + 1:
                 document_ids = next(pending, None)
                 if document_ids is None:
                     break
-                inputs = _load_inputs(store, document_ids, analyser.requires)
-                in_flight[executor.submit(token, analyser, inputs)] = inputs
+                inputs = (_load_inputs(store, document_ids, reads) if analyser.reads_text
+                          else [DocumentInput(document_id, "") for document_id in document_ids])
+                future = executor.submit(token, analyser, inputs)
+                in_flight[future] = inputs
+                submitted.append(future)
             if not in_flight:
                 break
-            for future in executor.wait_first(list(in_flight)):
+            finished.update(executor.wait_first([future for future in in_flight if future not in finished]))
+            if consolidate is None:
+                ready = list(finished)
+            else:
+                ready = []
+                while submitted and submitted[0] in finished:
+                    ready.append(submitted.popleft())
+            for future in ready:
+                finished.discard(future)
                 inputs = in_flight.pop(future)
                 try:
                     outputs = future.result()
@@ -272,17 +307,18 @@ def _run_stage(
 
 
 def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...]) -> list[DocumentInput]:
-    documents = store.get_documents(document_ids)
+    documents = store.analysis_inputs(document_ids)
     layers = store.get_layers(document_ids) if requires else {}
     inputs = []
     for document_id in document_ids:
-        document = documents.get(document_id)
-        if document is None:
+        found = documents.get(document_id)
+        if found is None:
             continue  # deleted since the stale list was read
+        text, title, language, published_at, source_id = found
         spans, labels = layers.get(document_id, ([], []))
         inputs.append(DocumentInput(
-            id=document.id, text=document.text, title=document.title, language=document.language,
-            published_at=document.published_at, source_id=document.source_id,
+            id=document_id, text=text, title=title, language=language, published_at=published_at,
+            source_id=source_id,
             spans=tuple(span for span in spans if span.producer in requires),
             labels=tuple(label for label in labels if label.producer in requires),
         ))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, literal, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -820,8 +820,7 @@ class SqlStore:
                 {"document_id": m.document_id, "cluster_id": m.cluster_id, "similarity": m.similarity,
                  "method": m.method, "matched_document_id": m.matched_document_id, "joined_at": now}
                 for m in members])
-            for cluster_id in touched:
-                self._refresh_cluster(connection, cluster_id)
+            self._refresh_clusters(connection, touched)
             if outside:
                 connection.execute(delete(doc_labels).where(
                     doc_labels.c.document_id.in_(outside), doc_labels.c.producer == producer,
@@ -832,18 +831,27 @@ class SqlStore:
                      "attributes": {"method": by_document[document_id].method}}
                     for document_id in outside])
 
-    def _refresh_cluster(self, connection: Connection, cluster_id: int) -> None:
+    def _refresh_clusters(self, connection: Connection, cluster_ids: list[int]) -> None:
+        """Recompute size, sources and first/last seen of these clusters from their members, in a few queries."""
         seen = func.coalesce(documents.c.published_at, documents.c.collected_at, type_=documents.c.collected_at.type)
-        joined = select(documents.c.id, documents.c.source_id, seen.label("seen")).join(
-            cluster_members, cluster_members.c.document_id == documents.c.id
-        ).where(cluster_members.c.cluster_id == cluster_id)
-        rows = connection.execute(joined).all()
-        if not rows:
-            return
-        first = min(rows, key=lambda row: (utc(row.seen), row.id))
-        connection.execute(update(clusters).where(clusters.c.id == cluster_id).values(
-            size=len(rows), sources=len({row.source_id for row in rows}), first_document_id=first.id,
-            first_seen_at=first.seen, last_seen_at=max(utc(row.seen) for row in rows)))
+        by_cluster: dict[int, list[Any]] = {}
+        for start in range(0, len(cluster_ids), 500):
+            joined = select(cluster_members.c.cluster_id, documents.c.id, documents.c.source_id,
+                            seen.label("seen")).join(
+                cluster_members, cluster_members.c.document_id == documents.c.id
+            ).where(cluster_members.c.cluster_id.in_(cluster_ids[start:start + 500]))
+            for row in connection.execute(joined):
+                by_cluster.setdefault(row.cluster_id, []).append(row)
+        updates = []
+        for cluster_id, rows in by_cluster.items():
+            first = min(rows, key=lambda row: (utc(row.seen), row.id))
+            updates.append({"cluster": cluster_id, "size": len(rows), "sources": len({row.source_id for row in rows}),
+                            "first_document_id": first.id, "first_seen_at": first.seen,
+                            "last_seen_at": max(utc(row.seen) for row in rows)})
+        if updates:
+            connection.execute(update(clusters).where(clusters.c.id == bindparam("cluster")).values(
+                size=bindparam("size"), sources=bindparam("sources"), first_document_id=bindparam("first_document_id"),
+                first_seen_at=bindparam("first_seen_at"), last_seen_at=bindparam("last_seen_at")), updates)
 
     def _cluster_summaries(self, condition, limit: int | None = None) -> list[ClusterSummary]:  # noqa: ANN001
         statement = (select(clusters, documents.c.source_id)
@@ -976,3 +984,52 @@ class SqlStore:
     def remove_event(self, name: str) -> bool:
         with self._write() as connection:
             return connection.execute(delete(events).where(events.c.name == name)).rowcount > 0
+
+    def signatures_of(self, document_ids: Iterable[int]) -> dict[int, dict[str, bytes]]:
+        """The stored signatures of these documents, by kind (for matching them against shared hash lists)."""
+        wanted, found = list(document_ids), {}
+        with self._read() as connection:
+            for start in range(0, len(wanted), 500):
+                for row in connection.execute(
+                        select(document_signatures.c.document_id, document_signatures.c.kind, document_signatures.c.value)
+                        .where(document_signatures.c.document_id.in_(wanted[start:start + 500]))):
+                    found.setdefault(row.document_id, {})[row.kind] = bytes(row.value)
+        return found
+
+    def reset_clusters(self, producer: str = "duplicates") -> int:
+        """Forget every cluster, signature and "cluster" label, so the next analysis clusters from scratch.
+
+        Returns how many clusters there were.  The producer's analysis state goes too, so
+        `frameline analyze` recomputes it (and what requires it) for every document.
+        """
+        with self._write() as connection:
+            count = connection.execute(select(func.count()).select_from(clusters)).scalar_one()
+            connection.execute(delete(cluster_members))
+            connection.execute(delete(clusters))
+            connection.execute(delete(document_signatures))
+            connection.execute(delete(doc_labels).where(doc_labels.c.producer == producer))
+            connection.execute(delete(analysis_state).where(analysis_state.c.analyser == producer))
+        return count
+
+    def count_labelled(self, layer: str, attributes: Mapping[str, Any] | None = None) -> int:
+        """Documents with a label in `layer` whose attributes include these (e.g. one hash list's matches)."""
+        wanted = dict(attributes or {})
+        statement = select(doc_labels.c.document_id, doc_labels.c.attributes).where(doc_labels.c.layer == layer)
+        with self._read() as connection:
+            return len({row.document_id for row in connection.execute(statement)
+                        if all((row.attributes or {}).get(key) == value for key, value in wanted.items())})
+
+    # -- pipeline -------------------------------------------------------------
+    # What the analysis runner reads for each batch (frameline.pipeline.runner).
+
+    def analysis_inputs(self, document_ids: list[int]) -> dict[int, tuple[str, str | None, str | None,
+                                                                             datetime | None, int]]:
+        """(text, title, language, published_at, source_id) per document: what analysers see, nothing to decode."""
+        columns = (documents.c.id, documents.c.text, documents.c.title, documents.c.language,
+                   documents.c.published_at, documents.c.source_id)
+        found = {}
+        with self._read() as connection:
+            for start in range(0, len(document_ids), 500):
+                for row in connection.execute(select(*columns).where(documents.c.id.in_(document_ids[start:start + 500]))):
+                    found[row.id] = (row.text, row.title, row.language, _aware(row.published_at), row.source_id)
+        return found

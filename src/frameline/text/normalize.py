@@ -12,6 +12,7 @@ several), which makes the search-only path a single `str.translate` call in C.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -74,6 +75,11 @@ def _table() -> dict[int, str]:
     return table
 
 
+def folding_table() -> dict[int, str]:
+    """Code point -> what it normalises to, for every BMP character that changes (a copy, to read)."""
+    return dict(_table())
+
+
 @lru_cache(maxsize=1)
 def _translation() -> tuple[list[int | str], bool]:
     """`_table()` as a list indexed by code point, identity (an int) where nothing changes.
@@ -133,18 +139,41 @@ class NormalizedText:
         return bisect_right(self.origin, original_index - 1, hi=len(self.origin) - 1)
 
 
+@lru_cache(maxsize=1)
+def _uneven() -> re.Pattern[str]:
+    """A character class of the code points that normalise to zero or several characters.
+
+    Only those break the one-to-one alignment, and they are sparse even in
+    vocalised Arabic, so the offset map is built from runs of identity between them.
+    """
+    codes = sorted(code for code, folded in _table().items() if len(folded) != 1)
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges) + "]")
+
+
 def normalize_with_offsets(text: str) -> NormalizedText:
-    table = _table()
-    normalized = text.translate(table)
-    if len(normalized) == len(text) and all(len(table.get(ord(c), c)) == 1 for c in set(text)):
+    """The normalised text (as `normalize_text` gives it) and the map from each of its characters back."""
+    normalized = normalize_text(text)
+    uneven = _uneven()
+    if len(normalized) == len(text) and uneven.search(text) is None:
         return NormalizedText(normalized, None, len(text))
+    table = _table()
     origin: list[int] = []
     extend = origin.extend
-    for index, char in enumerate(text):
-        width = len(table.get(ord(char), char))
-        if width == 1:
-            origin.append(index)
-        elif width:
-            extend([index] * width)
+    position = 0
+    for match in uneven.finditer(text):
+        index = match.start()
+        if index > position:
+            extend(range(position, index))
+        width = len(table[ord(text[index])])
+        if width:
+            extend((index,) * width)
+        position = index + 1
+    extend(range(position, len(text)))
     origin.append(len(text))
     return NormalizedText(normalized, tuple(origin), len(text))
