@@ -8,6 +8,7 @@ process (`prepared_analyser`), so models load once per worker, not per batch.
 from __future__ import annotations
 
 import concurrent.futures
+import multiprocessing
 import os
 import pickle
 from collections import OrderedDict
@@ -89,8 +90,11 @@ class LocalPoolExecutor:
 
     def __init__(self, token: str, analyser: Analyser, workers: int | None = None) -> None:
         self.capacity = max(1, workers or os.cpu_count() or 1)
+        # forkserver, not fork: the caller may have threads (the web server, `frameline watch`,
+        # progress bars) and a forked child inherits their locks held, which can deadlock it.
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.capacity, initializer=prepared_analyser, initargs=(token, analyser)
+            max_workers=self.capacity, initializer=prepared_analyser, initargs=(token, analyser),
+            mp_context=multiprocessing.get_context("forkserver"),
         )
 
     def submit(self, token: str, analyser: Analyser, batch: list[DocumentInput]) -> concurrent.futures.Future:
