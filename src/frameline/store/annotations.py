@@ -90,7 +90,8 @@ def list_annotations(store: SqlStore, annotator: str | None = None, frame: str |
     return [FrameAnnotation(**{**row, "created_at": utc(row["created_at"])}) for row in rows]
 
 
-def current_decisions(store: SqlStore, document_id: int | None = None) -> dict[tuple[str, SentenceKey, str], FrameAnnotation]:
+def current_decisions(store: SqlStore, document_id: int | None = None,
+                      ) -> dict[tuple[str, SentenceKey, str], FrameAnnotation]:
     """(annotator, sentence, frame) -> that annotator's latest decision (of one document's sentences if given)."""
     latest: dict[tuple[str, SentenceKey, str], FrameAnnotation] = {}
     for annotation in list_annotations(store, document_id=document_id):

@@ -143,8 +143,7 @@ class FrameAnnotations:
     def sentences(self, document_id: int) -> list[Sentence]:
         document = self.store.get_document(document_id)
         frames = self.store.get_spans(document_id, [LAYER])
-        decisions = [annotation for (_, _, _), annotation in sorted(
-            current_decisions(self.store, document_id).items(), key=lambda item: item[1].id)]
+        decisions = sorted(current_decisions(self.store, document_id).values(), key=lambda annotation: annotation.id)
         found = []
         for start, end in sentences(document.text):
             found.append(Sentence(
