@@ -44,12 +44,9 @@ def test_activity_picks_the_finest_unit_that_fits(store):
     assert unit == "day" and bars[0] == (date(2017, 1, 1), 1)
 
 
-def test_judgements_and_same_content(store):
+def test_same_content_and_documents_with_spans(store):
     first, second = store.write_documents([raw_doc("same words", "1", AMAQ), raw_doc("same words", "1", REUTERS)]).new_ids
     assert browse.same_content(store, store.get_document(first).content_hash, first) == [second]
-    browse.record_judgement(store, first, 0, 4, "steadfastness", "accept", "amira")
-    assert [(j["label"], j["decision"]) for j in browse.judgements(store, first)] == [("steadfastness", "accept")]
-    assert browse.judged_documents(store) == {first}
     store.write_analysis("frames", "1", {second: ([span(0, 4, "frame")], [])})
     assert browse.documents_with_spans(store, "frame") == [second]
 

@@ -72,3 +72,38 @@ def test_a_workspace_made_before_0003_keeps_its_index_and_indexes_new_documents_
         assert fts_triggers == {"documents_fts_delete", "documents_fts_update"}  # no per-row insert trigger
     finally:
         store.close()
+
+
+def test_0008_moves_the_web_pages_judgements_into_frame_annotations_and_drops_their_table(tmp_path):
+    from sqlalchemy import create_engine
+
+    from frameline.store.annotations import list_annotations
+
+    url = f"sqlite:///{tmp_path / 'before-0008.db'}"
+    engine = create_engine(url)
+    migrate.upgrade(engine, "0004_frames")  # both annotation tables, as the two branches left them
+    text = "The soldiers continue until victory or martyrdom. Iraq declares victory."
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO sources (id, kind, name, metadata, created_at) VALUES (1, 'telegram', 'Amaq', '{}', '2017-07-10')")
+        connection.exec_driver_sql(
+            "INSERT INTO documents (id, source_id, native_id, collected_at, text, text_norm, content_hash) "
+            f"VALUES (1, 1, 'old', '2017-07-10 00:00:00.000000', '{text}', 'x', 'x')")
+        connection.exec_driver_sql(
+            "INSERT INTO sentence_judgements (document_id, start, \"end\", label, decision, actor, at) VALUES "
+            "(1, 0, 49, 'steadfastness', 'accept', 'amira', '2026-11-20 10:00:00.000000'), "
+            "(1, 50, 72, 'my-own-frame', 'add', 'omar', '2026-11-21 10:00:00.000000')")
+    engine.dispose()
+
+    store = open_store(url)
+    try:
+        assert "sentence_judgements" not in inspect(store.engine).get_table_names()
+        moved = list_annotations(store)
+        assert [(a.sentence, a.frame, a.codebook, a.decision, a.annotator) for a in moved] == [
+            ("The soldiers continue until victory or martyrdom.", "steadfastness", "jihadist-narratives", "accept",
+             "amira"),
+            ("Iraq declares victory.", "my-own-frame", "unknown", "add", "omar")]
+        assert moved[0].codebook_version and all("migration 0008" in a.note for a in moved)
+    finally:
+        store.close()
+    migrate.upgrade(create_engine(url), "head")  # idempotent

@@ -7,6 +7,8 @@ import itertools
 import pytest
 from fastapi.routing import APIRoute
 
+from frameline.store.annotations import list_annotations
+
 from .conftest import ROLES, csrf_of
 
 RANK = {None: -1, "viewer": 0, "analyst": 1, "admin": 2}
@@ -64,8 +66,9 @@ def _routes(ids):  # noqa: ANN001, ANN202
                        "files": {"upload": ("a.jsonl", b'{"text": "api upload", "id": "' + _unique("a").encode() + b'"}')}}),
         ("GET", "/api/v1/timelines/frames", "/api/v1/timelines/frames?measure=share", "viewer", 200, None),
         ("GET", "/api/v1/status", "/api/v1/status", "viewer", 200, None),
+        ("GET", "/api/v1/frames", "/api/v1/frames", "viewer", 200, None),
         ("POST", "/api/v1/annotations", "/api/v1/annotations", "analyst", 201,
-         lambda c, t: {"json": {"document_id": doc, "start": 0, "end": 5, "label": "x", "decision": "add"},
+         lambda c, t: {"json": {"document_id": doc, "start": 0, "end": 5, "frame": "steadfastness", "decision": "add"},
                        "headers": {"X-CSRF-Token": t}}),
         ("GET", "/api/v1/audit", "/api/v1/audit", "admin", 200, None),
         ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, 200, None),
@@ -90,6 +93,7 @@ def test_every_route_answers_each_role_as_expected(app, web_workspace, clients, 
     client = clients[role]
     token = csrf_of(client) if role else ""
     failures = []
+    annotations_before = len(list_annotations(web_workspace[1], annotator=role or "anonymous"))
     for method, route, path, least, allowed, build in _routes(web_workspace[2]):
         if route == "/logout":
             continue  # signing out would end this client's session; covered below
@@ -110,6 +114,9 @@ def test_every_route_answers_each_role_as_expected(app, web_workspace, clients, 
         if role is None and expected == 303:
             assert response.headers["location"].startswith("/login")
     assert not failures, "\n".join(failures)
+    # The page's and the API's annotation each wrote one frame_annotations row, and only where allowed.
+    written = len(list_annotations(web_workspace[1], annotator=role or "anonymous")) - annotations_before
+    assert written == (2 if role is not None and RANK[role] >= RANK["analyst"] else 0)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -21,6 +21,7 @@ import uvicorn
 
 from frameline.sources.base import ImportOptions
 from frameline.sources.runner import run_import
+from frameline.store.annotations import list_annotations
 from frameline.web import create_app
 
 from .conftest import MESSAGES, PASSWORD
@@ -98,8 +99,9 @@ def sign_in(page, base: str, role: str = "analyst") -> None:  # noqa: ANN001
     page.wait_for_url(base + "/")
 
 
-def test_an_analyst_works_through_the_ui(page, server, tmp_path):
+def test_an_analyst_works_through_the_ui(page, server, web_workspace, tmp_path):
     base, ids, _ = server
+    store = web_workspace[1]
     sign_in(page, base)
     shot(page, "02-overview")
     assert page.locator("text=documents in").count() >= 1
@@ -157,6 +159,12 @@ def test_an_analyst_works_through_the_ui(page, server, tmp_path):
     page.keyboard.press("2")  # add the second frame of the list to the second sentence
     page.wait_for_selector("#sentences li:nth-child(2) .judged-add")
     shot(page, "08-annotate")
+    # What the keys did is in frame_annotations, where `frameline annotate` and training read it.
+    second = page.get_attribute("#sentences li:nth-child(2)", "data-sentence-key")
+    decisions = {(f"{a.document_id}:{a.start}-{a.end}", a.frame, a.decision)
+                 for a in list_annotations(store, annotator="analyst", document_id=ids[0])}
+    assert ("steadfastness", "accept") in {(frame, decision) for _, frame, decision in decisions}
+    assert (second, "mercy", "add") in decisions  # key 2: the second frame of the active codebooks
 
     assert not page.problems, page.problems
 

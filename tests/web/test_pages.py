@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from frameline.store import browse
+from frameline.store.annotations import list_annotations
 from frameline.store.accounts import AccountStore
 from frameline.web import create_app
 
@@ -66,12 +66,16 @@ def test_annotating_a_sentence_is_stored_and_audited(clients, web_workspace):
     response = analyst.post(f"/annotate/{document}", data={"start": start, "end": end, "label": "steadfastness",
                                                            "decision": "reject", "csrf_token": csrf_of(analyst)})
     assert response.status_code == 303
-    stored = browse.judgements(web_workspace[1], document)
-    assert {(j["label"], j["decision"], j["actor"]) for j in stored} >= {("steadfastness", "reject", "analyst")}
+    stored = list_annotations(web_workspace[1], document_id=document)
+    assert {(a.frame, a.decision, a.annotator, a.codebook) for a in stored} >= {
+        ("steadfastness", "reject", "analyst", "jihadist-narratives")}
     assert "reject: steadfastness" in analyst.get(f"/annotate/{document}").text
     listed = clients["viewer"].get(f"/api/v1/documents/{document}/annotations").json()
-    assert any(j["decision"] == "reject" and j["text"] == "جنود الخلافة في الموصل ثابتون حتى النصر أو الشهادة."
-               for j in listed)
+    assert any(a["decision"] == "reject" and a["text"] == "جنود الخلافة في الموصل ثابتون حتى النصر أو الشهادة."
+               for a in listed)
+    audit = clients["admin"].get("/api/v1/audit").json()
+    assert any(e["action"] == "annotate" and e["details"].get("annotation_id") in {a.id for a in stored}
+               for e in audit)
 
 
 def test_uploading_a_file_imports_it_with_groups(clients):
@@ -93,7 +97,7 @@ def test_api_tokens_are_hashed_at_rest_and_revocable(app, web_workspace):
     token = re.search(r'<code class="token">([^<]+)</code>', page).group(1)
     api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
     assert api.get("/api/v1/sources").status_code == 200
-    assert api.post("/api/v1/annotations", json={"document_id": 1, "start": 0, "end": 3, "label": "x",
+    assert api.post("/api/v1/annotations", json={"document_id": 1, "start": 0, "end": 3, "frame": "steadfastness",
                                                  "decision": "add"}).status_code == 403  # a viewer's token
     with web_workspace[1].engine.connect() as connection:
         assert token not in str(connection.exec_driver_sql("SELECT * FROM api_tokens").all())

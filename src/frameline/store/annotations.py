@@ -75,9 +75,12 @@ def add_annotation(
         return int(result.inserted_primary_key[0])
 
 
-def list_annotations(store: SqlStore, annotator: str | None = None, frame: str | None = None) -> list[FrameAnnotation]:
+def list_annotations(store: SqlStore, annotator: str | None = None, frame: str | None = None,
+                     document_id: int | None = None) -> list[FrameAnnotation]:
     """Every row, oldest first."""
     statement = select(frame_annotations).order_by(frame_annotations.c.id)
+    if document_id is not None:
+        statement = statement.where(frame_annotations.c.document_id == document_id)
     if annotator:
         statement = statement.where(frame_annotations.c.annotator == annotator)
     if frame:
@@ -87,12 +90,19 @@ def list_annotations(store: SqlStore, annotator: str | None = None, frame: str |
     return [FrameAnnotation(**{**row, "created_at": utc(row["created_at"])}) for row in rows]
 
 
-def current_decisions(store: SqlStore) -> dict[tuple[str, SentenceKey, str], FrameAnnotation]:
-    """(annotator, sentence, frame) -> that annotator's latest decision."""
+def current_decisions(store: SqlStore, document_id: int | None = None,
+                      ) -> dict[tuple[str, SentenceKey, str], FrameAnnotation]:
+    """(annotator, sentence, frame) -> that annotator's latest decision (of one document's sentences if given)."""
     latest: dict[tuple[str, SentenceKey, str], FrameAnnotation] = {}
-    for annotation in list_annotations(store):
+    for annotation in list_annotations(store, document_id=document_id):
         latest[(annotation.annotator, annotation.sentence_key, annotation.frame)] = annotation
     return latest
+
+
+def annotated_documents(store: SqlStore) -> set[int]:
+    with store._read() as connection:
+        rows = connection.execute(select(frame_annotations.c.document_id).distinct()).scalars().all()
+    return {row for row in rows if row is not None}
 
 
 def annotated_sentences(store: SqlStore) -> set[SentenceKey]:

@@ -1,4 +1,4 @@
-"""Read-side queries behind the web pages: facets, daily counts, frame timelines, judgements.
+"""Read-side queries behind the web pages: facets, daily counts, frame timelines.
 
 Separate from `SqlStore` because they serve browsing rather than the pipeline;
 each is one or two queries over the same engine and works on SQLite and
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import distinct, func, select
 
 from frameline.records import utc
 from frameline.store.query import DocumentFilter
-from frameline.store.schema import doc_labels, documents, sentence_judgements, source_groups, spans
+from frameline.store.schema import doc_labels, documents, source_groups, spans
 from frameline.store.sql import SqlStore
 
 NO_GROUP = "(no group)"
@@ -136,29 +136,6 @@ def frame_timeline(store: SqlStore, interval: str = "week", filter: DocumentFilt
         for group in groups:
             counted[group][label][index[bucket]] += 1
     return FrameTimeline(interval, buckets, frames, dict(counted), {g: totals[g] for g in counted})
-
-
-# -- sentence judgements (the annotation page) ---------------------------------------
-
-
-def record_judgement(store: SqlStore, document_id: int, start: int, end: int, label: str, decision: str,
-                     actor: str) -> int:
-    with store._write() as connection:
-        return connection.execute(sentence_judgements.insert().values(
-            document_id=document_id, start=start, end=end, label=label, decision=decision, actor=actor,
-            at=datetime.now(timezone.utc)).returning(sentence_judgements.c.id)).scalar_one()
-
-
-def judgements(store: SqlStore, document_id: int) -> list[dict]:
-    with store._read() as connection:
-        rows = connection.execute(select(sentence_judgements).where(sentence_judgements.c.document_id == document_id)
-                                  .order_by(sentence_judgements.c.id)).all()
-    return [dict(row._mapping) | {"at": utc(row.at)} for row in rows]
-
-
-def judged_documents(store: SqlStore) -> set[int]:
-    with store._read() as connection:
-        return set(connection.execute(select(distinct(sentence_judgements.c.document_id))).scalars())
 
 
 def documents_with_spans(store: SqlStore, layer: str, limit: int = 200) -> list[int]:

@@ -226,7 +226,7 @@ collection_status = Table(
     Column("polls", Integer, nullable=False, default=0),
 )
 
-# -- accounts (web users, sessions, API tokens; sentence judgements from the annotation page; migration 0005) --
+# -- accounts (web users, sessions, API tokens; migration 0005) --------------------------------------
 # Secrets are stored only as hashes: argon2 for passwords, SHA-256 for session and API tokens
 # (high-entropy random values, so a fast hash is enough and lets us look them up by hash).
 users = Table(
@@ -263,21 +263,6 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
     Index("ix_api_tokens_user", "user_id"),
-)
-
-# An analyst's verdict on a frame for one sentence: accept or reject a detected frame, or add one.
-sentence_judgements = Table(
-    "sentence_judgements",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("document_id", Id, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
-    Column("start", Integer, nullable=False),
-    Column("end", Integer, nullable=False),
-    Column("label", String(256), nullable=False),
-    Column("decision", String(16), nullable=False),  # accept | reject | add
-    Column("actor", String(128), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Index("ix_sentence_judgements_document", "document_id", "start"),
 )
 
 # -- events (named windows with a query; migration 0006_events) -------------------
@@ -336,6 +321,8 @@ label_day_counts = Table(
 # Append-only: every accept/reject/add is a row with its annotator and time, so a decision can be
 # audited and agreement measured; the latest row per (annotator, sentence, frame) is the decision.
 # No analyser writes here, so re-running the pipeline never overwrites what an analyst said.
+# The one annotation table: the web page, the API and `frameline annotate` all write here (0008 dropped
+# the web's former `sentence_judgements`).
 frame_annotations = Table(
     "frame_annotations",
     metadata,

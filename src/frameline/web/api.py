@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from frameline.records import Document, Source, Span
+from frameline.store import annotations as annotation_store
 from frameline.store import browse
 from frameline.store.query import DocumentFilter
 from frameline.sources.base import ImportOptions
@@ -140,12 +141,13 @@ class GroupEdit(BaseModel):
     remove: list[str] = Field(default_factory=list, max_length=20)
 
 
-class Judgement(BaseModel):
+class AnnotationIn(BaseModel):
     document_id: int = Field(ge=1, le=MAX_ROW_ID)
-    start: int = Field(ge=0, le=2**31)
+    start: int = Field(ge=0, le=2**31, description="Sentence start (character offset), as in the frame spans.")
     end: int = Field(ge=1, le=2**31)
-    label: str = Field(min_length=1, max_length=256)
+    frame: str = Field(min_length=1, max_length=64, description="A frame id of the active codebooks (GET /frames).")
     decision: Literal["accept", "reject", "add"]
+    note: str | None = Field(None, max_length=2000, description="Why, for the record.")
 
 
 class Created(BaseModel):
@@ -309,39 +311,72 @@ def status(request: Request, who: Principal = Depends(viewer)) -> dict[str, Any]
     return context(request).store.status()
 
 
-class JudgementOut(BaseModel):
+class AnnotationOut(BaseModel):
     id: int
+    key: str  # document:start-end, the sentence key `frameline annotate accept KEY FRAME` takes
     start: int
     end: int
-    label: str
+    text: str  # the sentence as annotated
+    codebook: str
+    codebook_version: str
+    frame: str
     decision: str
-    actor: str
-    at: datetime
-    text: str
+    annotator: str
+    created_at: datetime
+    machine_score: float | None
+    note: str | None
 
 
-@router.get("/documents/{document_id}/annotations", response_model=list[JudgementOut],
-            summary="Analysts' accept/reject/add judgements on this document's sentences")
-def list_annotations(request: Request, document_id: RowId, who: Principal = Depends(viewer)):
+class FrameOut(BaseModel):
+    codebook: str
+    id: str
+    name: str
+    parent: str
+    parent_name: str
+
+
+@router.get("/frames", response_model=list[FrameOut], summary="The frames of the active codebooks (annotation labels)")
+def frames(request: Request, who: Principal = Depends(viewer)):
+    try:
+        infos = context(request).annotations.frame_labels()
+    except ValueError as error:  # a codebook file that does not validate
+        raise HTTPException(409, str(error)) from error
+    return [FrameOut(codebook=i.codebook, id=i.id, name=i.name, parent=i.parent, parent_name=i.parent_name)
+            for i in infos]
+
+
+@router.get("/documents/{document_id}/annotations", response_model=list[AnnotationOut],
+            summary="Analysts' frame decisions on this document's sentences (web page and CLI alike)")
+def list_annotations(request: Request, document_id: RowId,
+                     history: bool = Query(False, description="Every decision ever made, not only each annotator's "
+                                                              "latest per sentence and frame."),
+                     who: Principal = Depends(viewer)):
     store = context(request).store
-    text = store.get_document(document_id).text
-    return [JudgementOut(id=j["id"], start=j["start"], end=j["end"], label=j["label"], decision=j["decision"],
-                         actor=j["actor"], at=j["at"], text=text[j["start"]:j["end"]])
-            for j in browse.judgements(store, document_id)]
+    store.get_document(document_id)
+    if history:
+        rows = annotation_store.list_annotations(store, document_id=document_id)
+    else:
+        rows = sorted(annotation_store.current_decisions(store, document_id).values(), key=lambda a: a.id)
+    return [AnnotationOut(id=a.id, key=f"{a.document_id}:{a.start}-{a.end}", start=a.start, end=a.end,
+                          text=a.sentence, codebook=a.codebook, codebook_version=a.codebook_version, frame=a.frame,
+                          decision=a.decision, annotator=a.annotator, created_at=a.created_at,
+                          machine_score=a.machine_score, note=a.note) for a in rows]
 
 
-@router.post("/annotations", response_model=Created, status_code=201)
-def annotate(request: Request, judgement: Judgement, x_csrf_token: str | None = Header(None),
+@router.post("/annotations", response_model=Created, status_code=201,
+             summary="Accept, reject or add a frame on a sentence (stored with the caller as annotator)")
+def annotate(request: Request, annotation: AnnotationIn, x_csrf_token: str | None = Header(None),
              who: Principal = Depends(analyst)):
     check_csrf(who, x_csrf_token)
     web = context(request)
-    web.store.get_document(judgement.document_id)
+    web.store.get_document(annotation.document_id)
     try:
-        created = web.annotations.record(judgement.document_id, judgement.start, judgement.end, judgement.label,
-                                         judgement.decision, who.name)
+        created = web.annotations.record(annotation.document_id, annotation.start, annotation.end, annotation.frame,
+                                         annotation.decision, who.name, annotation.note)
     except ValueError as error:
         raise HTTPException(422, str(error)) from error
-    web.store.audit(who.name, "annotate", str(judgement.document_id), judgement.model_dump() | {"via": "api"})
+    web.store.audit(who.name, "annotate", str(annotation.document_id),
+                    annotation.model_dump() | {"via": "api", "annotation_id": created})
     return Created(id=created)
 
 

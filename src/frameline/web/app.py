@@ -26,7 +26,7 @@ from frameline.store import QuerySyntaxError, StoreError
 from frameline.store.accounts import AccountStore
 from frameline.store.sql import SqlStore
 from frameline.web import auth
-from frameline.web.annotations import AnnotationBackend, JudgementTable
+from frameline.web.annotations import AnnotationBackend, FrameAnnotations
 from frameline.web.hostile_text import safe_link, strip_bidi, visible_text
 from frameline.workspace import Workspace
 
@@ -103,7 +103,8 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
                   description="The JSON API of a Frameline workspace: documents, search, spans, sources, imports "
                               "and timelines. Authenticate with `Authorization: Bearer <token>` (create tokens on "
                               "the Account page).")
-    app.state.web = WebContext(workspace, store, AccountStore(store), JudgementTable(store), local, secure_cookies)
+    app.state.web = WebContext(workspace, store, AccountStore(store), FrameAnnotations(store, workspace), local,
+                               secure_cookies)
     app.state.templates = templates()
 
     @app.middleware("http")

@@ -112,11 +112,11 @@ def judge(request: Request, document_id: RowId, start: int = Form(...), end: int
     check_csrf(who, csrf_token)
     web = context(request)
     try:
-        web.annotations.record(document_id, start, end, label, decision, who.name)
+        created = web.annotations.record(document_id, start, end, label, decision, who.name)
     except ValueError as error:
         return render(request, "error.html", status_code=400, status=400, message=str(error))
-    web.store.audit(who.name, "annotate", str(document_id), {"start": start, "end": end, "label": label,
-                                                             "decision": decision})
+    web.store.audit(who.name, "annotate", str(document_id), {"start": start, "end": end, "frame": label.strip(),
+                                                             "decision": decision, "annotation_id": created})
     return RedirectResponse(f"/annotate/{document_id}#s{start}", 303)
 
 
