@@ -2,7 +2,8 @@
 
 scikit-learn fits it; prediction is a sparse dot product in numpy.  Saving
 sklearn estimators would mean pickle, which runs arbitrary code when loaded;
-these files can only ever be read as numbers and strings.
+these files can only ever be read as numbers and strings.  The strings are
+hashed feature names (`keys.feature_key`), never the names themselves.
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from frameline.ptc.keys import KEY_FORMAT, feature_key
+
 
 class FeatureVocabulary:
-    """Feature name -> column, fixed at training time (names seen fewer than `min_count` times are dropped)."""
+    """Feature key -> column, fixed at training time (names seen fewer than `min_count` times are dropped).
 
-    def __init__(self, names: Sequence[str]) -> None:
-        self.names = list(names)
-        self.index = {name: i for i, name in enumerate(self.names)}
+    Columns follow the sorted feature names, so hashing changes no number of the
+    fitted model; only the keys are kept.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = list(keys)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        if len(self.index) != len(self.keys):
+            raise ValueError("duplicate feature keys in the vocabulary")
 
     @classmethod
     def fit(cls, rows: Iterable[dict[str, float]], min_count: int = 2) -> FeatureVocabulary:
@@ -28,20 +37,27 @@ class FeatureVocabulary:
         for row in rows:
             for name in row:
                 counts[name] = counts.get(name, 0) + 1
-        return cls(sorted(name for name, count in counts.items() if count >= min_count))
+        names = sorted(name for name, count in counts.items() if count >= min_count)
+        keys = [feature_key(name) for name in names]
+        if len(set(keys)) != len(keys):
+            seen: dict[str, str] = {}
+            clash = next((seen[key], name) for name, key in zip(names, keys) if seen.setdefault(key, name) != name)
+            raise ValueError(f"feature names {clash[0]!r} and {clash[1]!r} hash to the same key")
+        return cls(keys)
 
     def matrix(self, rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
         """Rows of named features as a CSR matrix, each row scaled to unit length."""
         indptr, indices, values = [0], [], []
         for row in rows:
-            columns = [(self.index[name], value) for name, value in row.items() if name in self.index]
+            keyed = ((self.index.get(feature_key(name)), value) for name, value in row.items())
+            columns = [(column, value) for column, value in keyed if column is not None]
             norm = sum(value * value for _, value in columns) ** 0.5 or 1.0
             for column, value in columns:
                 indices.append(column)
                 values.append(value / norm)
             indptr.append(len(indices))
         return sparse.csr_matrix((np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                                  np.asarray(indptr, dtype=np.int64)), shape=(len(rows), len(self.names)))
+                                  np.asarray(indptr, dtype=np.int64)), shape=(len(rows), len(self.keys)))
 
 
 class LinearModel:
@@ -70,7 +86,8 @@ class LinearModel:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         keep = np.flatnonzero(np.abs(self.weights).max(axis=1) > 1e-4)  # features the model ignores cost bytes
-        header = {"classes": self.classes, "features": [self.vocabulary.names[i] for i in keep], "meta": self.meta}
+        header = {"classes": self.classes, "feature_keys": KEY_FORMAT,
+                  "features": [self.vocabulary.keys[i] for i in keep], "meta": self.meta}
         json_path, npz_path = folder / f"{name}.json", folder / f"{name}.npz"
         json_path.write_text(json.dumps(header, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         np.savez_compressed(npz_path, weights=self.weights[keep].astype(np.float16), bias=self.bias)
@@ -80,6 +97,8 @@ class LinearModel:
     def load(cls, folder: Path | str, name: str) -> LinearModel:
         folder = Path(folder)
         header = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        if header.get("feature_keys") != KEY_FORMAT:  # an older file of readable names would match nothing
+            raise ValueError(f"{folder / name}.json: features are not keyed as {KEY_FORMAT}; retrain the models")
         with np.load(folder / f"{name}.npz", allow_pickle=False) as arrays:
             weights, bias = arrays["weights"].astype(np.float32), arrays["bias"]
         if weights.shape[0] != len(header["features"]) or weights.shape[1] != bias.shape[0]:

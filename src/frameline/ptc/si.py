@@ -14,7 +14,8 @@ path is conservative, and the task's metric rewards recall); consecutive
 inside-tokens, bridging gaps of at most `max_gap` tokens, make one span.
 
 The model file is CRFsuite's own binary format, read by its C library: no
-pickle, no code in the file.
+pickle, no code in the file.  Its attribute names are hashed
+(`keys.crf_attributes`): they would otherwise be the corpus's words and word pairs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frameline.ptc.features import CUES
+from frameline.ptc.keys import crf_attributes
 from frameline.ptc.linear import LinearModel
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
@@ -175,7 +177,7 @@ class SpanIdentifier:
 
     def inside_probabilities(self, tokens: Sequence[Token], sentence_probability: float | None = None,
                              ) -> list[float]:
-        self._tagger.set(sentence_features(tokens, sentence_probability))
+        self._tagger.set([crf_attributes(item) for item in sentence_features(tokens, sentence_probability)])
         self._tagger.tag()
         return [self._tagger.marginal("B", i) + self._tagger.marginal("I", i) for i in range(len(tokens))]
 
@@ -199,7 +201,7 @@ def train_crf(examples: Iterable[tuple[list[dict[str, float | str]], list[str]]]
 
     trainer = pycrfsuite.Trainer(verbose=False)
     for items, tags in examples:
-        trainer.append(items, tags)
+        trainer.append([crf_attributes(item) for item in items], tags)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
                         "feature.possible_transitions": True, "feature.minfreq": 2})
     trainer.train(str(model_path))

@@ -21,6 +21,7 @@ import numpy as np
 from frameline.ptc.corpus import Split, load_split
 from frameline.ptc.features import ArticleIndex, span_features
 from frameline.ptc.formats import Annotation
+from frameline.ptc.keys import KEY_FORMAT
 from frameline.ptc.linear import FeatureVocabulary, LinearModel
 from frameline.ptc.models import MANIFEST, SENTENCE_MODEL, SI_MODEL
 from frameline.ptc.scoring import score_si, score_tc
@@ -143,6 +144,7 @@ def train_models(train: Split, dev: Split, out: Path, si_iterations: int = SI_IT
     manifest = {
         "version": digest,
         "languages": ["en"],
+        "feature_keys": KEY_FORMAT,  # no feature name of the corpus is stored, only its hash
         "corpus": "Propaganda Techniques Corpus v2 (SemEval-2020 Task 11), train split; research use only",
         "train_articles": len(train.articles), "dev_articles": len(dev.articles),
         "seed": SEED, "training_seconds": round(time.perf_counter() - started, 1),
