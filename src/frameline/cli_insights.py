@@ -177,8 +177,9 @@ def print_contrast(result: Contrast) -> None:
                               f"{escape(quote.sentence[:240])}")
     for terms in result.terms:
         console.rule(f"distinctive words · {escape(terms.language)}")
-        console.print("  A: " + ", ".join(f"{escape(s.word)} ({s.z:.1f})" for s in terms.top_a))
-        console.print("  B: " + ", ".join(f"{escape(s.word)} ({s.z:.1f})" for s in terms.top_b))
+        for side, scores in (("A", terms.top_a), ("B", terms.top_b)):
+            words = ", ".join(f"{escape(s.word)} ({s.z:.1f})" for s in scores)
+            console.print(f"  {side}: " + (words or "[dim]none significant (|z| ≤ 1.96)[/dim]"))
 
 
 def _group_sides(store, groups: str | None, sides: list[str], event: Event | None) -> list[Selection]:  # noqa: ANN001

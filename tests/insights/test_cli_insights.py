@@ -65,6 +65,8 @@ def test_compare_prints_json_and_exports_the_frame_table(case, tmp_path):
     assert {row["frame"] for row in rows} == {"f-steadfast", "f-victory"}
     table = frameline(case, "compare", "--a", "extremist", "--b", "mainstream")
     assert table.returncode == 0 and "Steadfastness" in table.stdout and "Holm" in table.stdout
+    assert "B: streets (-2.3)" in table.stdout
+    assert "A: none significant" in table.stdout  # said, not an empty line that looks like a failure
     wrong = frameline(case, "compare", "--a", "group:jihadists", "--b", "mainstream")
     assert wrong.returncode == 1 and "no source is in the group 'jihadists'" in wrong.stderr
 

@@ -99,9 +99,10 @@ def _contrast_chart(contrast: Contrast) -> dict[str, Any]:
             error_x={"type": "data", "symmetric": False, "array": [s.ci_high - s.share for s in shares],
                      "arrayminus": [s.share - s.ci_low for s in shares]},
         ))
-    figure.update_layout(template="plotly_white", height=120 + 34 * len(frames), margin={"l": 10, "r": 10, "t": 30},
+    figure.update_layout(template="plotly_white", height=120 + 34 * len(frames), margin={"l": 10, "r": 10, "t": 60},
                          xaxis={"title": "share of documents (95% Wilson interval)", "tickformat": ".0%"},
-                         legend={"orientation": "h", "y": 1.08}, title="Frames: share of documents per side")
+                         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+                         title="Frames: share of documents per side")
     return json.loads(figure.to_json())
 
 
