@@ -91,6 +91,27 @@ def test_english_attribution_patterns(analyser, text, quoted, speaker, verb):
     assert (attributes["speaker"], attributes["verb"]) == (speaker, verb)
 
 
+@pytest.mark.parametrize(("text", "quoted", "speaker"), [
+    ('Al-\'Adnani: "Your forces will return greater in number than they were before."',
+     "Your forces will return greater in number than they were before.", "Al-'Adnani"),
+    ('The speech ended. Abu Bakr al-Baghdadi: "Rise up, wherever you may be."', "Rise up, wherever you may be.",
+     "Abu Bakr al-Baghdadi"),
+    ('Statement from the ministry\nHaider al-Abadi: "The city is free."', "The city is free.", "Haider al-Abadi"),
+])
+def test_a_name_and_a_colon_stand_for_said(analyser, text, quoted, speaker):
+    """Headlines, tweets and pull quotes attribute with a colon alone."""
+    attributes = attributes_of(analyser, text, quoted)
+    assert (attributes["speaker"], attributes["rule"], attributes["verb"]) == (speaker, "before_colon_name", None)
+
+
+@pytest.mark.parametrize("text", [
+    'Breaking: "The army has entered the old city of Mosul from the west this morning."',
+    'He read this in the report: "The army has entered the old city of Mosul from the west this morning."',
+])
+def test_a_label_or_a_name_inside_a_sentence_is_not_a_colon_speaker(analyser, text):
+    assert all(rule != "before_colon_name" for _, _, rule in quotes(analyser, text))
+
+
 def test_pronoun_resolves_to_the_one_named_speaker_before_it(analyser):
     text = 'Rita Katz said the group was weakened. "It will strike abroad," she said.'
     attributes = attributes_of(analyser, text, "It will strike abroad,")

@@ -59,7 +59,7 @@ SCORES = {
     "after_name_verb": 0.9, "after_verb_name": 0.9, "according_to": 0.85, "before_name_verb": 0.85,
     "after_nominal_verb": 0.8, "before_participle": 0.7, "pronoun_resolved": 0.75, "pronoun": 0.5,
     "ar_verb_speaker": 0.85, "ar_speaker_verb": 0.75, "ar_implicit_resolved": 0.7, "ar_implicit": 0.45,
-    "continuation": 0.6, "unattributed": 0.3,
+    "before_colon_name": 0.7, "continuation": 0.6, "unattributed": 0.3,
 }
 
 _MARKS = regex.compile(r"‘‘|’’|``|''|[“”„‟\"«»]")
@@ -111,6 +111,13 @@ _BEFORE_SPEAKER_VERB = regex.compile(
 _BEFORE_PARTICIPLE = regex.compile(
     rf"(?:^|(?<=[.!?\n][\"”’]?[ \t]*))(?P<speaker>{_PLAIN_NAME})\b[^.!?\n\"“”«»]{{0,160}}?[ \t]"
     r"(?P<verb>saying|adding|writing|tweeting|stating|declaring|warning|telling[ \t]+\S+)[ \t]*[:,]?[ \t]*\Z")
+# Headline and pull-quote style, where a name and a colon stand for "said": 'Al-'Adnani: "Your forces will
+# return…"', 'Baghdadi: "…"'.  Only at the start of a line or sentence, and not after a label word that
+# introduces the material rather than a speaker ('Breaking: "…"').
+_LABELS = (r"(?!(?:Breaking|Update|Updated|Watch|Video|Photo|Photos|Audio|Note|Read|Quote|Source|Warning|"
+           r"Exclusive|Live|Statement|Title|Headline|Summary|Translation|Transcript|Foreword|Caption)\b)")
+_BEFORE_COLON_NAME = regex.compile(
+    rf"(?:^|(?<=[.!?\n][\"”’]?[ \t]*))(?P<speaker>{_LABELS}{_PLAIN_NAME})[ \t]*:[ \t]*\Z")
 _BEFORE_ACCORDING = regex.compile(
     rf"(?P<verb>[Aa]ccording to)[ \t]+(?P<speaker>{_PLAIN_NAME}|{_SOURCE})[ \t]*,[ \t]*\Z")
 _NAMED_SPEECH = regex.compile(rf"(?:(?P<other>{_PLAIN_NAME})[ \t]+and[ \t]+)?(?P<speaker>{_PLAIN_NAME})[ \t]+"
@@ -239,6 +246,10 @@ def _english_before(text: str, position: int, floor: int) -> Attribution | None:
     if match is not None:
         start, end = match.span("speaker")
         return Attribution("before_participle", match["verb"], text[start:end], start, end, named=True)
+    match = _BEFORE_COLON_NAME.search(text, window_start, position)
+    if match is not None:
+        start, end = match.span("speaker")
+        return Attribution("before_colon_name", None, text[start:end], start, end, named=True)
     return None
 
 
@@ -334,7 +345,7 @@ class QuoteAnalyser(Analyser):
     """Direct quotations with speaker, affiliation and reporting verb (English and Arabic rules)."""
 
     name = "quotes"
-    version = "2"  # 2: speakers with a title abbreviation ("Brig. Gen. X")
+    version = "3"  # 2: speakers with a title abbreviation ("Brig. Gen. X"); 3: 'Name: "…"' attributes
     requires = ("entities",)
     layers = (LAYER,)
 
