@@ -5,21 +5,18 @@ from __future__ import annotations
 import random
 import time
 from datetime import datetime, timedelta, timezone
-from itertools import combinations
 from pathlib import Path
 
 import pytest
 from frameline.analysis.base import DocumentInput
 from frameline.analysis.duplicates import DuplicateAnalyser
-from frameline.analysis.signatures import MinHashShingles, canonical_text
+from frameline.analysis.duplicates_eval import build_corpus, gold_pair_count, pair_scores, ptc_paragraphs, repost
+from frameline.analysis.signatures import canonical_text
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef
 from frameline.store import open_store, sqlite_url
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-HEADERS = ["Amaq News Agency:", "BREAKING", "عاجل", "Nashir News - Official", "Repost from @khilafah_news"]
-FOOTERS = ["Share and spread!", "Join us: t.me/nashir_news", "#Breaking #News", "Source: Amaq"]
-HASHTAGS = ["#Mosul", "#IS", "#الدولة_الإسلامية", "#Breaking", "#Iraq"]
 T0 = datetime(2017, 7, 10, tzinfo=timezone.utc)
 
 
@@ -28,59 +25,7 @@ def paragraphs() -> list[str]:
     folder = SHARED_DATA / "ptc" / "train-articles"
     if not folder.is_dir():
         pytest.skip(f"real test data not found at {folder}")
-    # The articles quote each other (the same statement in several stories), so paragraphs that are
-    # already near-duplicates of an earlier one (estimated Jaccard >= 0.3) are left out of the gold set.
-    loose = MinHashShingles(threshold=0.3)
-    index, found = loose.new_index(), []
-    for path in sorted(folder.glob("article*.txt")):
-        for paragraph in path.read_text(encoding="utf-8").splitlines():
-            paragraph = paragraph.strip()
-            digest = loose.compute(canonical_text(paragraph))
-            if 200 <= len(paragraph) <= 1500 and digest is not None and not index.query(digest):
-                index.add(len(found), digest)
-                found.append(paragraph)
-    return found
-
-
-def repost(text: str, rng: random.Random, vocabulary: list[str]) -> str:
-    """A re-post as re-posters make them: some of header/footer/hashtags, 5-15% of words edited, a cut end."""
-    words = text.split()
-    if rng.random() < 0.7:
-        rate = rng.uniform(0.05, 0.15)
-        for _ in range(max(1, round(rate * len(words)))):
-            position = rng.randrange(len(words))
-            choice = rng.random()
-            if choice < 0.4:
-                words[position] = rng.choice(vocabulary)
-            elif choice < 0.7 and len(words) > 10:
-                del words[position]
-            else:
-                words.insert(position, rng.choice(vocabulary))
-    if rng.random() < 0.3:
-        words = words[: round(len(words) * rng.uniform(0.75, 0.95))]
-    body = " ".join(words)
-    if rng.random() < 0.5:
-        body += " " + " ".join(rng.sample(HASHTAGS, rng.randint(1, 3)))
-    lines = [body]
-    if rng.random() < 0.5:
-        lines.insert(0, rng.choice(HEADERS))
-    if rng.random() < 0.4:
-        lines.append(rng.choice(FOOTERS))
-    return "\n".join(lines)
-
-
-def build_corpus(paragraphs: list[str], groups: int, singles: int, seed: int = 7) -> list[tuple[str, int]]:
-    """(text, group) for `groups` originals with 1-4 re-posts each, plus `singles` unrelated paragraphs."""
-    rng = random.Random(seed)
-    chosen = rng.sample(paragraphs, groups + singles)
-    vocabulary = [word for text in chosen[:200] for word in text.split()]
-    corpus = []
-    for group, original in enumerate(chosen[:groups]):
-        corpus.append((original, group))
-        corpus += [(repost(original, rng, vocabulary), group) for _ in range(rng.randint(1, 4))]
-    corpus += [(text, groups + index) for index, text in enumerate(chosen[groups:])]
-    rng.shuffle(corpus)
-    return corpus
+    return ptc_paragraphs(folder)
 
 
 def store_corpus(store, texts: list[str], sources: int = 5, start: int = 0) -> list[int]:  # noqa: ANN001
@@ -88,21 +33,6 @@ def store_corpus(store, texts: list[str], sources: int = 5, start: int = 0) -> l
                          native_id=str(start + i), published_at=T0 + timedelta(hours=start + i))
              for i, text in enumerate(texts)]
     return store.write_documents(batch).new_ids
-
-
-def pair_scores(truth: dict[int, int], clusters: dict[int, int]) -> tuple[float, float, float]:
-    """Pair precision, recall and F1 of predicted clusters (document -> cluster) against true groups."""
-    def pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:
-        by_group: dict[int, list[int]] = {}
-        for document_id, group in assignment.items():
-            by_group.setdefault(group, []).append(document_id)
-        return {pair for members in by_group.values() for pair in combinations(sorted(members), 2)}
-
-    gold, predicted = pairs(truth), pairs(clusters)
-    hits = len(gold & predicted)
-    precision = hits / len(predicted) if predicted else 1.0
-    recall = hits / len(gold) if gold else 1.0
-    return precision, recall, 2 * precision * recall / (precision + recall) if hits else 0.0
 
 
 @pytest.fixture
@@ -229,7 +159,10 @@ def test_pool_of_workers_gives_the_same_clusters(store, paragraphs):
 
 
 def test_measured_quality_and_speed(store, paragraphs, capsys):
-    """Pair precision/recall on a labelled corpus of a few thousand pairs; prints the figures."""
+    """Pair precision/recall on a labelled corpus of a few thousand pairs; the issue's target is F1 >= 0.95.
+
+    `python -m benchmarks.run --only pipeline` reports the same figures on the same set (benchmarks/dedup_bench.py).
+    """
     corpus = build_corpus(paragraphs, groups=700, singles=1200, seed=2017)
     ids = store_corpus(store, [text for text, _ in corpus])
     started = time.perf_counter()
@@ -239,8 +172,8 @@ def test_measured_quality_and_speed(store, paragraphs, capsys):
     found = clusters_of(store, ids)
     singles = {document_id: -document_id for document_id in ids if document_id not in found}
     precision, recall, f1 = pair_scores(truth, found | singles)
-    gold_pairs = sum(1 for a, b in combinations(sorted(ids), 2) if truth[a] == truth[b]) if len(ids) < 5000 else -1
+    gold_pairs = gold_pair_count(truth)
     with capsys.disabled():
         print(f"\nduplicates: {len(ids)} docs, {gold_pairs} gold pairs, precision {precision:.3f} recall {recall:.3f} "
               f"F1 {f1:.3f}, {report['duplicates'].documents / seconds:.0f} docs/s")
-    assert precision >= 0.98 and recall >= 0.9 and f1 >= 0.94
+    assert precision >= 0.98 and recall >= 0.9 and f1 >= 0.95
