@@ -10,6 +10,7 @@ import pytest
 from frameline.analysis.base import DocumentInput
 from frameline.analysis.entities import EntityAnalyser
 from frameline.analysis.quotes import MAX_QUOTE_CHARS, QuoteAnalyser, find_quotes
+from frameline.analysis.watchlist import Watchlist
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef, Span
 from frameline.store import open_store, sqlite_url
@@ -192,10 +193,12 @@ def test_every_dev_article_gives_exact_bounded_spans(analyser, articles):
 
 def test_arabic_speaker_before_implicit_subject_and_speaker_after(analyser):
     assert quotes(analyser, ARABIC) == [
-        ("تم تحرير الموصل بالكامل", "المتحدث باسم الجيش العراقي يحيى رسول", "ar_verb_speaker"),
-        ("المعركة انتهت", "المتحدث باسم الجيش العراقي يحيى رسول", "ar_implicit_resolved"),
+        ("تم تحرير الموصل بالكامل", "يحيى رسول", "ar_verb_speaker"),
+        ("المعركة انتهت", "يحيى رسول", "ar_implicit_resolved"),
         ("لن نتراجع أبدا", "مصدر أمني", "ar_verb_speaker"),
     ]
+    first = attributes_of(analyser, ARABIC, "تم تحرير الموصل بالكامل")
+    assert (first["affiliation"], first["role"]) == ("الجيش العراقي", "المتحدث")
     assert attributes_of(analyser, ARABIC, "المعركة انتهت")["verb"] == "وأضاف"
 
 
@@ -209,6 +212,38 @@ def test_arabic_speaker_before_implicit_subject_and_speaker_after(analyser):
 ])
 def test_arabic_reporting_verbs(analyser, text, quoted, speaker):
     assert attributes_of(analyser, text, quoted)["speaker"] == speaker
+
+
+@pytest.mark.parametrize(("text", "speaker", "affiliation", "role"), [
+    ("وقال المتحدث باسم الجيش العراقي العميد يحيى رسول في مؤتمر صحفي ببغداد: «إن القوات حررت حي الزنجيلي بالكامل»",
+     "العميد يحيى رسول", "الجيش العراقي", "المتحدث"),
+    ("وقال المتحدث الرسمي للدولة الإسلامية الشيخ أبو محمد العدناني: «إن جنود الخلافة ماضون حتى النصر»",
+     "الشيخ أبو محمد العدناني", "الدولة الإسلامية", "المتحدث الرسمي"),
+    ("«سنواصل الدفاع عن أهلنا في تلعفر»، قال الناطق باسم الحشد الشعبي أحمد الأسدي في بيان.",
+     "أحمد الأسدي", "الحشد الشعبي", "الناطق"),
+    ("وقال قائد الشرطة الاتحادية الفريق رائد شاكر جودت: «قواتنا تتقدم في المدينة القديمة»",
+     "الفريق رائد شاكر جودت", "الشرطة الاتحادية", "قائد"),
+    ("وأكد وزير الدفاع العراقي عرفان الحيالي: «المعركة انتهت والنصر قريب»", "عرفان الحيالي", "الدفاع العراقي", "وزير"),
+    ("وقال محافظ نينوى نوفل العاكوب: «عودة النازحين تبدأ الأسبوع المقبل»", "نوفل العاكوب", "نينوى", "محافظ"),
+    ("وقال مسؤول أمني في وزارة الداخلية العراقية: «الوضع تحت السيطرة»",
+     "مسؤول أمني", "وزارة الداخلية العراقية", "مسؤول أمني"),
+    ("أكد الناطق باسم التنظيم: «جنود الخلافة ماضون حتى النصر أو الشهادة».",
+     "الناطق باسم التنظيم", "التنظيم", "الناطق"),
+])
+def test_arabic_role_and_organisation_split_off_the_speakers_name(analyser, text, speaker, affiliation, role):
+    [(quoted, found, _)] = quotes(analyser, text)  # also checks the speaker's offsets against the text
+    attributes = attributes_of(analyser, text, quoted)
+    assert (found, attributes["affiliation"], attributes["role"]) == (speaker, affiliation, role)
+
+
+@pytest.mark.parametrize(("text", "speaker", "affiliation"), [
+    ('"The Old City is free," a spokesman for the Iraqi army said.', "a spokesman for the Iraqi army",
+     "the Iraqi army"),
+    ('"The strikes will go on," the coalition\'s spokesman said.', "the coalition's spokesman", "the coalition"),
+])
+def test_english_unnamed_spokesman_carries_the_organisation_as_affiliation(analyser, text, speaker, affiliation):
+    [(quoted, found, _)] = quotes(analyser, text)
+    assert (found, attributes_of(analyser, text, quoted)["affiliation"]) == (speaker, affiliation)
 
 
 def test_arabic_implicit_subject_without_antecedent_stays_unnamed(analyser):
@@ -269,6 +304,48 @@ def test_speakers_link_to_watchlist_entities():
         ("Abu Bakr al-Baghdadi", "abu-bakr-al-baghdadi"), ("Amaq", "amaq"),
         ("Abu Bakr al-Baghdadi", "abu-bakr-al-baghdadi")]
     assert found[1].attributes["entity_name"] == "Amaq News Agency"
+
+
+def linked(text: str, watchlist: Watchlist | None = None) -> list[tuple[str, str | None, str | None]]:
+    """(speaker, affiliation, entity id) of each quote, with the entities analyser's real mentions."""
+    entities = EntityAnalyser(watchlist)
+    output = entities.analyse([DocumentInput(1, text)]).get(1)
+    stored = tuple(Span(1, s.start, s.end, s.layer, s.label, s.score, "entities", "1", s.attributes)
+                   for s in (output.spans if output else []))
+    found = QuoteAnalyser().analyse([DocumentInput(1, text, spans=stored)]).get(1)
+    return [(s.attributes["speaker"], s.attributes["affiliation"], s.attributes["entity_id"])
+            for s in (found.spans if found else [])]
+
+
+SPOKESMAN = "وقال المتحدث باسم الجيش العراقي يحيى رسول: «إن القوات العراقية حررت جامع النوري في الموصل»"
+ROLES_WATCHLIST = """
+entities:
+  - id: iraqi-security-forces
+    name: Iraqi Security Forces
+    type: armed-force
+    aliases: [Iraqi army, الجيش العراقي]
+  - id: yahya-rasool
+    name: Yahya Rasool
+    type: person
+    aliases: [Yahya Rasool, يحيى رسول]
+"""
+
+
+def test_a_spokesman_links_to_the_person_never_to_the_organisation_he_speaks_for():
+    # The default watchlist knows the Iraqi army but not its spokesman: no link rather than the army.
+    assert linked(SPOKESMAN) == [("يحيى رسول", "الجيش العراقي", None)]
+    with_person = Watchlist.parse([("roles.yaml", ROLES_WATCHLIST)])
+    assert linked(SPOKESMAN, with_person) == [("يحيى رسول", "الجيش العراقي", "yahya-rasool")]
+    assert linked('"The Old City is free," a spokesman for the Iraqi army said.') == [
+        ("a spokesman for the Iraqi army", "the Iraqi army", None)]
+
+
+def test_a_named_official_links_to_the_person_and_an_organisation_speaking_for_itself_to_it():
+    assert linked("وقال المتحدث الرسمي للدولة الإسلامية الشيخ أبو محمد العدناني: «إن جنود الخلافة ماضون حتى النصر»") \
+        == [("الشيخ أبو محمد العدناني", "الدولة الإسلامية", "abu-muhammad-al-adnani")]
+    assert linked("وقال رئيس الوزراء العراقي حيدر العبادي في كلمة متلفزة: «نعلن تحرير الموصل»") == [
+        ("حيدر العبادي", "الوزراء العراقي", "haider-al-abadi")]
+    assert linked("أعلن الجيش العراقي: «تحررت المدينة».") == [("الجيش العراقي", None, "iraqi-security-forces")]
 
 
 def test_speakers_without_a_watchlist_mention_have_no_entity(analyser):

@@ -22,16 +22,29 @@ the marks (surrounding whitespace trimmed), with score = the rule's confidence
 and attributes `speaker` (surface text or None), `speaker_start`/`speaker_end`
 (offsets of that mention; for a resolved pronoun, of the name it resolved to,
 with the pronoun's own offsets in `pronoun_start`/`pronoun_end`),
-`affiliation`, `verb` and `rule`.  Quotes with no attribution are kept only when
+`affiliation`, `role`, `verb` and `rule`.  Quotes with no attribution are kept only when
 they read as a sentence (at least `MIN_UNATTRIBUTED_WORDS` words); short scare
 quotes ("hard pass") are not quotations.  A quote that opens the sentence
 right after an attributed quote's sentence, with nothing else between, is the
 same speaker going on (rule "continuation").
 
+A speaker phrase that names a role in an organisation ("المتحدث باسم الجيش
+العراقي يحيى رسول", "قائد الشرطة الاتحادية الفريق رائد جودت", "a spokesman for
+the Iraqi army", "the coalition's spokesman") is split: the speaker is the
+person's name after the organisation (offsets of the name only), the
+affiliation is the organisation and `role` the role words.  Without a name
+("الناطق باسم التنظيم", "a spokesman for the group") the phrase stays the
+speaker, with the organisation as its affiliation.  The boundary between the
+organisation and the name is a watchlist mention where there is one (a
+person's mention starts the name, another type's mention belongs to the
+organisation), otherwise the Arabic definite words ("ال…") that follow the
+first word of the organisation, up to a rank title (العقيد, الشيخ…).
+
 The speaker is linked to the watchlist: it requires the entities analyser and,
 when a watchlist mention (an "entity" span with an `entity_id`) overlaps the
 speaker mention, adds its `entity_id` and canonical `entity_name`
-(None when nothing overlaps).
+(None when nothing overlaps).  A speaker that holds a role links to a person
+only: the organisation they speak for is their affiliation, never the speaker.
 """
 
 from __future__ import annotations
@@ -129,7 +142,8 @@ _AR_VERBS = (r"(?:[وف])?(?:قال|[أا]ضاف|[أا]كد|صرح|[أا]علن|
 _AR_WORD = r"[\p{Arabic}\p{L}\-]+"
 _AR_STOP = r"(?:في|خلال|[أا]مام|عبر|يوم|اليوم|مساء|صباح|ان|[أإ]ن|لـ?|على|من|عن|بعد|قبل)"
 _AR_SPEAKER_WORD = rf"(?!{_AR_STOP}(?![\p{{L}}])){_AR_WORD}"
-_AR_SPEAKER = rf"(?=\p{{Arabic}}){_AR_SPEAKER_WORD}(?:[ \t]+{_AR_SPEAKER_WORD}){{0,6}}"
+# Up to 10 words: a role, its organisation, a rank and a name ("المتحدث الرسمي للدولة الإسلامية الشيخ أبو محمد العدناني").
+_AR_SPEAKER = rf"(?=\p{{Arabic}}){_AR_SPEAKER_WORD}(?:[ \t]+{_AR_SPEAKER_WORD}){{0,9}}"
 _AR_BEFORE = regex.compile(
     rf"(?<![\p{{L}}])(?P<verb>{_AR_VERBS})(?:[ \t]*(?P<speaker>{_AR_SPEAKER}))?"
     rf"(?:[ \t]+{_AR_STOP}(?![\p{{L}}])[^:«»\"“”\n.]{{0,80}}?)?[ \t]*[:،,]?[ \t]*\Z")
@@ -137,8 +151,28 @@ _AR_BEFORE_SPEAKER_FIRST = regex.compile(
     rf"(?:^|(?<=[.:،,!?\n][ \t]*))(?P<speaker>\p{{Arabic}}{_AR_WORD}(?:[ \t]+{_AR_WORD}){{0,3}})[ \t]+"
     rf"(?P<verb>{_AR_VERBS})[ \t]*[:،,][ \t]*\Z")
 _AR_AFTER = regex.compile(rf"[ \t]*[،,\-—–]?[ \t]*(?P<verb>{_AR_VERBS})[ \t]*(?P<speaker>{_AR_SPEAKER})")
+# --- roles: who a speaker speaks for ---------------------------------------------------------------
+# "المتحدث (الرسمي) باسم X", "الناطق عن X", "المتحدث الرسمي لـX" (fused: للدولة), "مسؤول (أمني) في X", and a
+# title followed by what it heads: "قائد X", "وزير X", "رئيس X", "محافظ X".
+_AR_ADJECTIVE = r"(?:[ \t]+(?:ال)?(?:رسمي|أمني|عسكري|ميداني|كبير|بارز|محلي|حكومي|رفيع|سابق)(?:ة)?)?"
+_AR_ROLE = regex.compile(
+    rf"(?P<role>(?:ال)?(?:متحدث|ناطق)(?:ة)?{_AR_ADJECTIVE})(?:[ \t]+(?:ب[اإ]سم|عن)[ \t]+|[ \t]+(?P<fused>)(?=ل\p{{Arabic}}))"
+    rf"|(?P<role>(?:ال)?(?:قائد|وزير|رئيس|محافظ|زعيم|أمير|مدير|مستشار|نائب|آمر|عضو)(?:ة)?)[ \t]+(?=\p{{Arabic}})")
+# "مسؤول (أمني) في X": "في" ends a speaker phrase (it usually starts "where"), so X is read after it.
+_AR_OFFICIAL = regex.compile(rf"(?P<role>(?:ال)?(?:مسؤول|مسئول)(?:ة)?{_AR_ADJECTIVE})")
+_AR_OFFICIAL_OF = regex.compile(rf"[ \t]+(?:في|من|لدى)[ \t]+(?P<organisation>{_AR_WORD}(?:[ \t]+{_AR_WORD}){{0,5}})")
+# Ranks and honorifics start the name, not the organisation: "… الجيش العراقي العميد يحيى رسول".
+_AR_RANKS = frozenset(regex.sub(r"\s+", " ", """العقيد العميد اللواء الفريق المقدم الرائد النقيب الملازم الركن المشير
+    الشيخ الدكتور السيد الأستاذ المهندس الحاج الأمير الملا القاضي""").split())
+_EN_ROLES = (r"spokesman|spokeswoman|spokesperson|official|commander|leader|minister|member|representative|officer|"
+             r"chief|head|envoy|adviser|advisor")
+_EN_ROLE_FOR = regex.compile(
+    rf"(?:the|a|an|one|another)[ \t]+(?:[\p{{L}}\-]+[ \t]+){{0,2}}?(?P<role>{_EN_ROLES})[ \t]+(?:for|of|at|in|from|with)"
+    rf"[ \t]+(?P<aff>\S.*)")
+_EN_ROLE_OF = regex.compile(rf"(?P<aff>(?:the|a|an)[ \t]+.+?)['’]s[ \t]+(?:[\p{{L}}\-]+[ \t]+){{0,2}}?(?P<role>{_EN_ROLES})")
 _SENTENCE_BREAK = regex.compile(r"[.!?…][\"”’»]?\s+|\n")
 _WORDS = regex.compile(r"\w+")
+_TOKENS = regex.compile(r"\S+")
 _ARABIC = regex.compile(r"\p{Arabic}")
 
 
@@ -160,6 +194,7 @@ class Attribution:
     speaker_start: int | None = None
     speaker_end: int | None = None
     affiliation: str | None = None
+    role: str | None = None  # the role words when the speaker phrase named one ("المتحدث باسم", "spokesman")
     pronoun: tuple[int, int] | None = None  # a speaker still to resolve (pronoun or Arabic implicit subject)
     named: bool = False  # the speaker is a name, so later pronouns may resolve to it
 
@@ -329,13 +364,91 @@ def _resolve(text: str, position: int, named: list[tuple[int, int, str]],
     return latest
 
 
+def _arabic_words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [match.span() for match in _TOKENS.finditer(text, start, end)]
+
+
+def _split_role(text: str, found: Attribution, entities: Sequence[Span]) -> None:
+    """Split a speaker phrase that names a role into the person's name, the role and the organisation (in place).
+
+    See the module docstring.  Leaves `found` as it is when the phrase names no role.
+    """
+    start, end = found.speaker_start, found.speaker_end
+    if start is None or end is None or found.pronoun is not None:
+        return
+    if _ARABIC.match(text, start):
+        _split_arabic_role(text, found, entities)
+        return
+    phrase = text[start:end]
+    match = _EN_ROLE_FOR.fullmatch(phrase) or _EN_ROLE_OF.fullmatch(phrase)
+    if match is not None:
+        found.role, found.affiliation = match["role"], match["aff"]
+
+
+def _split_arabic_role(text: str, found: Attribution, entities: Sequence[Span]) -> None:
+    start, end = found.speaker_start, found.speaker_end
+    assert start is not None and end is not None
+    role = _AR_ROLE.match(text, start, end)
+    if role is None:
+        official, of = _AR_OFFICIAL.fullmatch(text, start, end), _AR_OFFICIAL_OF.match(text, end)
+        if official is not None and of is not None:
+            words = _arabic_words(text, of.start("organisation"), of.end("organisation"))
+            inside = [span for span in entities if words[0][0] <= span.start < words[-1][1]]
+            found.role, found.affiliation = official["role"], text[words[0][0]:_organisation_end(text, words, inside)]
+            found.named = False
+        return
+    words = _arabic_words(text, role.end(), end)
+    if not words:
+        return
+    inside = [span for span in entities if role.end() <= span.start < end]
+    person = min((span.start for span in inside if span.label == "person"), default=None)
+    organisation_end = _organisation_end(text, words, inside)
+    if person is not None and person < organisation_end:
+        organisation_end = max((word_end for _, word_end in words if word_end <= person), default=words[0][0])
+    organisation = text[words[0][0]:organisation_end] or None
+    if organisation and role.start("fused") >= 0:  # "المتحدث الرسمي للدولة": the preposition fused to it
+        organisation = "ال" + organisation[2:] if organisation.startswith("لل") else organisation[1:]
+    name = [(word_start, word_end) for word_start, word_end in words if word_start >= organisation_end]
+    found.role, found.affiliation = role["role"], organisation
+    if name:
+        found.speaker_start, found.speaker_end = name[0][0], name[-1][1]
+        found.speaker = text[found.speaker_start:found.speaker_end]
+        found.named = True
+    else:
+        found.named = False  # an unnamed official: no name for a later pronoun to take
+
+
+def _organisation_end(text: str, words: list[tuple[int, int]], entities: Sequence[Span]) -> int:
+    """Where the organisation named by `words` ends: its first word, then definite words up to a rank.
+
+    A watchlist mention of anything but a person that starts in it or right after it belongs to it whole
+    ("الجيش العراقي", "عمليات نينوى").
+    """
+    organisation_end = words[0][1]
+    for word_start, word_end in words[1:]:
+        word = text[word_start:word_end]
+        if word in _AR_RANKS or not word.startswith(("ال", "لل")):
+            break
+        organisation_end = word_end
+    for span in sorted(entities, key=lambda span: span.start):
+        if span.label == "person" or span.end <= organisation_end:
+            continue
+        if span.start < organisation_end or not text[organisation_end:span.start].strip():
+            organisation_end = min(span.end, words[-1][1])
+    return organisation_end
+
+
 def _link_entity(attributes: dict[str, Any], entities: Sequence[Span]) -> None:
-    """Add the watchlist entity whose mention overlaps the speaker mention (the longest, if several)."""
+    """Add the watchlist entity whose mention overlaps the speaker mention (the longest, if several).
+
+    A speaker with a role is a person: only a person's mention links (the organisation is the affiliation).
+    """
     attributes.update(entity_id=None, entity_name=None)
     start, end = attributes["speaker_start"], attributes["speaker_end"]
     if start is None or end is None:
         return
-    overlapping = [span for span in entities if span.start < end and start < span.end]
+    overlapping = [span for span in entities if span.start < end and start < span.end
+                   and (attributes.get("role") is None or span.label == "person")]
     if overlapping:
         entity = max(overlapping, key=lambda span: span.end - span.start)
         attributes.update(entity_id=entity.attributes["entity_id"], entity_name=entity.attributes.get("name"))
@@ -345,7 +458,9 @@ class QuoteAnalyser(Analyser):
     """Direct quotations with speaker, affiliation and reporting verb (English and Arabic rules)."""
 
     name = "quotes"
-    version = "3"  # 2: speakers with a title abbreviation ("Brig. Gen. X"); 3: 'Name: "…"' attributes
+    # 2: speakers with a title abbreviation ("Brig. Gen. X"); 3: 'Name: "…"' attributes;
+    # 4: a role splits off ("المتحدث باسم X Name": speaker Name, affiliation X, role), and links only to a person
+    version = "4"
     requires = ("entities",)
     layers = (LAYER,)
 
@@ -370,15 +485,17 @@ class QuoteAnalyser(Analyser):
             if found is None and previous is not None and _continues(text, previous[0], quote.open_start):
                 found = Attribution("continuation", previous[1]["verb"], previous[1]["speaker"],
                                     previous[1]["speaker_start"], previous[1]["speaker_end"],
-                                    previous[1]["affiliation"])
+                                    previous[1]["affiliation"], previous[1]["role"])
             if found is None:
                 previous = None
                 if len(_WORDS.findall(text, quote.inner_start, quote.inner_end)) < MIN_UNATTRIBUTED_WORDS:
                     continue
                 found = Attribution("unattributed")
+            elif found.rule != "continuation":
+                _split_role(text, found, entities)
             attributes: dict[str, Any] = {"speaker": found.speaker, "speaker_start": found.speaker_start,
                                           "speaker_end": found.speaker_end, "affiliation": found.affiliation,
-                                          "verb": found.verb, "rule": found.rule}
+                                          "role": found.role, "verb": found.verb, "rule": found.rule}
             if found.pronoun is not None:
                 pronoun_start, pronoun_end = found.pronoun
                 if mentions is None:
