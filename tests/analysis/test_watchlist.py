@@ -37,6 +37,26 @@ def test_the_default_watchlist_loads_and_covers_the_founding_case():
     assert watchlist.config_version().startswith("watchlist:")
 
 
+def test_the_default_watchlist_names_the_coalition_officials_places_and_media_outlets(matcher):
+    watchlist = Watchlist.default()
+    expected = {
+        "global-coalition": "organisation", "cjtf-oir": "armed-force", "iraqi-security-forces": "armed-force",
+        "brett-mcgurk": "person", "haider-al-abadi": "person", "abu-muhammad-al-adnani": "person",
+        "abu-bakr-al-baghdadi": "person", "masoud-barzani": "person",
+        "mosul": "place", "nineveh": "place", "tal-afar": "place", "al-nuri-mosque": "place", "raqqa": "place",
+        "fallujah": "place", "deir-ez-zor": "place",
+        "amaq": "media-outlet", "al-naba": "media-outlet", "rumiyah": "media-outlet", "al-furqan": "media-outlet",
+        "al-hayat-media-center": "media-outlet", "nashir": "media-outlet",
+    }
+    assert {entity_id: watchlist.get(entity_id).type for entity_id in expected if watchlist.get(entity_id)} == expected
+    # The coalition under its own names and the Islamic State's, in both scripts.
+    for text in ("the US-led coalition said", "strikes by the Global Coalition", "طائرات التحالف الدولي",
+                 "قصف التحالف الصليبي"):
+        assert "global-coalition" in [entity_id for _, entity_id in found(matcher, text)], text
+    assert [entity_id for _, entity_id in found(matcher, "McGurk met al-Abadi in Baghdad")] == [
+        "brett-mcgurk", "haider-al-abadi", "baghdad"]
+
+
 def test_english_and_arabic_aliases_match_whole_words(matcher):
     text = "Daesh lost Mosul; داعش خسرت الموصل. Baghdadi is not Baghdad, and Mosuls is no word."
     assert found(matcher, text) == [("Daesh", "islamic-state"), ("Mosul", "mosul"), ("داعش", "islamic-state"),

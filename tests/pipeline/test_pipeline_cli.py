@@ -41,3 +41,35 @@ def test_analyze_reports_per_analyser_then_has_nothing_left_to_do(tmp_path: Path
     unknown = frameline("analyze", "--only", "no-such-analyser", "--workspace", str(workspace.path))
     assert unknown.returncode == 1, unknown.stderr
     assert re.search(r"no analyser named 'no-such-analyser'; available: .*\blanguage\b", unknown.stderr), unknown.stderr
+
+
+def test_analyze_since_analyses_only_documents_published_from_that_date(tmp_path: Path):
+    from datetime import datetime, timezone
+
+    workspace = init_workspace(tmp_path / "case")
+    store = workspace.open_store()
+    source = SourceRef(kind="telegram", name="Nashir News", groups=("extremist",))
+    store.write_documents([
+        RawDocument(source=source, native_id="june", text="The offensive on the Old City of Mosul began today",
+                    published_at=datetime(2017, 6, 18, 23, 30, tzinfo=timezone.utc)),
+        RawDocument(source=source, native_id="july", text="جنود الخلافة مستمرون حتى النصر أو الشهادة في الموصل",
+                    published_at=datetime(2017, 7, 1, 8, tzinfo=timezone.utc)),
+        RawDocument(source=source, native_id="later", text="Iraqi forces declared victory in Mosul on Monday",
+                    published_at=datetime(2017, 7, 10, tzinfo=timezone.utc)),
+    ])
+    store.close()
+
+    since = frameline("analyze", "--only", "language", "--since", "2017-07-01", "--workspace", str(workspace.path),
+                      "--json")
+    assert since.returncode == 0, since.stderr
+    assert {row["analyser"]: row["documents"] for row in json.loads(since.stdout)} == {"language": 2}
+    store = workspace.open_store()
+    languages = {document.native_id: document.language for document in store.iter_documents()}
+    store.close()
+    assert languages == {"june": None, "july": "ar", "later": "en"}  # the June post was not analysed
+
+    rest = frameline("analyze", "--only", "language", "--workspace", str(workspace.path), "--json")
+    assert {row["analyser"]: row["documents"] for row in json.loads(rest.stdout)} == {"language": 1}
+
+    bad = frameline("analyze", "--since", "July 2017", "--workspace", str(workspace.path))
+    assert bad.returncode != 0 and "--since" in bad.stderr, bad.stderr

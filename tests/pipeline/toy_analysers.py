@@ -113,3 +113,22 @@ def stored_layers(store) -> list[tuple]:  # noqa: ANN001
         rows += [("label", document_id, l.layer, l.label, l.score, l.producer, l.producer_version, l.attributes)
                  for l in labels]
     return sorted(rows, key=repr)
+
+
+class Busy(Analyser):
+    """Spends `seconds` of CPU on each batch, wherever it runs: for checking what CPU accounting sees."""
+
+    name = "busy"
+    version = "1"
+    layers = ("busy",)
+
+    def __init__(self, seconds: float = 0.3) -> None:
+        self.seconds = seconds
+
+    def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
+        import time
+
+        until = time.process_time() + self.seconds
+        while time.process_time() < until:
+            pass
+        return {document.id: AnalysisOutput(labels=[LabelDraft("busy", "yes")]) for document in batch}
