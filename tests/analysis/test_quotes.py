@@ -229,6 +229,7 @@ def test_arabic_reporting_verbs(analyser, text, quoted, speaker):
      "مسؤول أمني", "وزارة الداخلية العراقية", "مسؤول أمني"),
     ("أكد الناطق باسم التنظيم: «جنود الخلافة ماضون حتى النصر أو الشهادة».",
      "الناطق باسم التنظيم", "التنظيم", "الناطق"),
+    ("«الوضع تحت السيطرة»، قال مسؤول أمني في بيان.", "مسؤول أمني", None, None),  # a statement is no organisation
 ])
 def test_arabic_role_and_organisation_split_off_the_speakers_name(analyser, text, speaker, affiliation, role):
     [(quoted, found, _)] = quotes(analyser, text)  # also checks the speaker's offsets against the text

@@ -160,7 +160,10 @@ _AR_ROLE = regex.compile(
     rf"|(?P<role>(?:ال)?(?:قائد|وزير|رئيس|محافظ|زعيم|أمير|مدير|مستشار|نائب|آمر|عضو)(?:ة)?)[ \t]+(?=\p{{Arabic}})")
 # "مسؤول (أمني) في X": "في" ends a speaker phrase (it usually starts "where"), so X is read after it.
 _AR_OFFICIAL = regex.compile(rf"(?P<role>(?:ال)?(?:مسؤول|مسئول)(?:ة)?{_AR_ADJECTIVE})")
-_AR_OFFICIAL_OF = regex.compile(rf"[ \t]+(?:في|من|لدى)[ \t]+(?P<organisation>{_AR_WORD}(?:[ \t]+{_AR_WORD}){{0,5}})")
+# Not where or how he spoke: "مسؤول أمني في بيان" is an official in a statement, not of one.
+_AR_NOT_ORGANISATION = r"(?!(?:[وب]?ال)?(?:بيان|تصريح|تصريحات|مؤتمر|حديث|كلمة|مقابلة|لقاء|اتصال|رسالة|تغريدة|منشور)(?![\p{L}]))"
+_AR_OFFICIAL_OF = regex.compile(
+    rf"[ \t]+(?:في|من|لدى)[ \t]+{_AR_NOT_ORGANISATION}(?P<organisation>{_AR_WORD}(?:[ \t]+{_AR_WORD}){{0,5}})")
 # Ranks and honorifics start the name, not the organisation: "… الجيش العراقي العميد يحيى رسول".
 _AR_RANKS = frozenset(regex.sub(r"\s+", " ", """العقيد العميد اللواء الفريق المقدم الرائد النقيب الملازم الركن المشير
     الشيخ الدكتور السيد الأستاذ المهندس الحاج الأمير الملا القاضي""").split())
