@@ -369,4 +369,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m frameline.cli` runs this file as `__main__`; the modules above registered their commands on
+    # `frameline.cli`, so hand over to that module's app, or `watch` and `sources add` would be missing.
+    from frameline.cli import main as registered_main
+
+    registered_main()

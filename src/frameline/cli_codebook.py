@@ -43,13 +43,14 @@ def _console():  # imported lazily so this module loads without a cycle through 
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Codebook and model problems are the user's to fix: one red line, exit status 1, no traceback."""
+    from frameline.analysis.frames_eval import GoldError
     from frameline.analysis.frames_model import ModelError
     from frameline.cli import errors
     from frameline.workspace import WorkspaceError
 
     try:
         yield
-    except (CodebookError, ModelError, WorkspaceError) as error:
+    except (CodebookError, GoldError, ModelError, WorkspaceError) as error:
         errors.print(f"[red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from error
 

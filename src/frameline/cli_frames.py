@@ -87,7 +87,7 @@ def train_frames(
     silver: Annotated[int, typer.Option(help="At most this many cue-labelled sentences per codebook (0: none).")] = 3000,
     folds: Annotated[int, typer.Option(help="Cross-validation folds (0: skip).")] = 3,
     workspace: WorkspaceOption = None,
-    database_url: Annotated[Optional[str], typer.Option("--database-url", envvar="FRAMELINE_DATABASE_URL")] = None,
+    database_url: DatabaseUrlOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One calibrated classifier per active codebook, stored in the workspace's models/ folder."""
@@ -136,6 +136,8 @@ def train_frames(
 annotate_app = typer.Typer(invoke_without_command=True, help="Accept, reject or add frame labels on sentences.")
 AnnotatorOption = Annotated[str, typer.Option("--annotator", "-a", envvar="FRAMELINE_ANNOTATOR",
                                               help="Who decides (default $FRAMELINE_ANNOTATOR).")]
+DatabaseUrlOption = Annotated[Optional[str], typer.Option("--database-url", envvar="FRAMELINE_DATABASE_URL",
+                                                          help="Use this PostgreSQL server instead of the workspace's database.")]
 
 
 @annotate_app.callback()
@@ -143,6 +145,7 @@ def annotate(
     context: typer.Context,
     next_: Annotated[int, typer.Option("--next", help="Show the N sentences the machine is least sure about.")] = 0,
     workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """`frameline annotate --next 10` lists sentences to annotate (uncertainty sampling); then accept/reject/add."""
@@ -157,7 +160,7 @@ def annotate(
 
     with user_errors():
         found = resolve_workspace(workspace)
-        store = found.open_store()
+        store = found.open_store(database_url)
         candidates = next_sentences(store, FrameAnalyser.from_workspace(found), next_)
     if json_:
         print(json.dumps([{"key": c.key, "sentence": c.sentence, "uncertainty": c.uncertainty,
@@ -169,7 +172,8 @@ def annotate(
                          f"    {escape(candidate.sentence[:400])}")
 
 
-def _decide(decision: str, key: str, frame: str, annotator: str, note: str | None, workspace: Path | None) -> None:
+def _decide(decision: str, key: str, frame: str, annotator: str, note: str | None, workspace: Path | None,
+            database_url: str | None) -> None:
     from frameline.analysis.frames import FrameAnalyser
     from frameline.analysis.frames_annotation import parse_key
     from frameline.codebook.schema import CodebookError
@@ -178,7 +182,7 @@ def _decide(decision: str, key: str, frame: str, annotator: str, note: str | Non
 
     with user_errors():
         found = resolve_workspace(workspace)
-        store = found.open_store()
+        store = found.open_store(database_url)
         try:
             document_id, start, end = parse_key(key)
         except ValueError as error:
@@ -204,8 +208,8 @@ def _decision_command(decision: str, help_text: str) -> None:
                 frame: Annotated[str, typer.Argument(help="Frame id.")],
                 annotator: AnnotatorOption = "",
                 note: Annotated[Optional[str], typer.Option(help="Why, for the record.")] = None,
-                workspace: WorkspaceOption = None) -> None:
-        _decide(decision, key, frame, annotator, note, workspace)
+                workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None) -> None:
+        _decide(decision, key, frame, annotator, note, workspace, database_url)
 
     command.__doc__ = help_text
     annotate_app.command(decision)(command)
@@ -217,13 +221,13 @@ _decision_command("add", "Give a sentence a frame the machine missed.")
 
 
 @annotate_app.command("agreement")
-def annotate_agreement(workspace: WorkspaceOption = None) -> None:
+def annotate_agreement(workspace: WorkspaceOption = None, database_url: DatabaseUrlOption = None) -> None:
     """Cohen's kappa per pair of annotators and Krippendorff's alpha on sentences two or more annotated."""
     from frameline.analysis.frames_annotation import agreement
     from frameline.workspace import resolve_workspace
 
     with user_errors():
-        result = agreement(resolve_workspace(workspace).open_store())
+        result = agreement(resolve_workspace(workspace).open_store(database_url))
     _console().print(f"{len(result.annotators)} annotators, {result.units} shared (sentence, frame) units; "
                      f"Krippendorff's alpha {'n/a' if result.alpha is None else f'{result.alpha:.3f}'}")
     for (first, second), (kappa, shared) in result.kappas.items():
