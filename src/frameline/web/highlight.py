@@ -111,6 +111,9 @@ def hover_heading(span: Span) -> str:
     if span.layer == "entity":
         name = attributes.get("name")
         return f"Entity ({span.label}): {name}" if name else f"Entity: {span.label}"
-    if span.layer in ("frame", "quote"):
-        return f"{span.layer.capitalize()}: {span.label}"
+    if span.layer == "quote":
+        speaker = attributes.get("entity_name") or attributes.get("speaker")
+        return f"Quote by {speaker}" if speaker else "Quote (speaker not found)"
+    if span.layer == "frame":
+        return f"Frame: {span.label}"
     return f"{span.layer}: {span.label}"
