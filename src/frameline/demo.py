@@ -42,7 +42,7 @@ from frameline.pipeline import analyze
 from frameline.sources.base import ImportOptions
 from frameline.sources.runner import run_import
 from frameline.store import DocumentFilter, SearchQuery, SqlStore
-from frameline.workspace import Workspace, init_workspace
+from frameline.workspace import Workspace, init_workspace, load_workspace
 
 try:  # the events table and its store API arrive with the compare work (issue 8)
     from frameline.store.base import Event as StoredEvent
@@ -236,7 +236,8 @@ def _top(counts: dict[str, int], n: int = 8) -> str:
     return ", ".join(f"{name} {count:,}" for name, count in ranked[:n]) + (" …" if len(ranked) > n else "")
 
 
-def build(workspace_path: Path, limit: int | None = None, strict: bool = False, workers: int | None = None) -> Steps:
+def build(workspace_path: Path, limit: int | None = None, strict: bool = False, workers: int | None = None,
+          port: int = DEMO_PORT) -> Steps:
     """Create or reuse the demo workspace and bring it up to date.
 
     `limit` imports only the first records of each part; `workers` caps the
@@ -260,7 +261,7 @@ def build(workspace_path: Path, limit: int | None = None, strict: bool = False, 
             show_findings(store)
         console.print(f"Demo workspace ready in {time.monotonic() - started:.1f} s: {escape(str(workspace_path))}")
         with steps.step("suggest next steps"):
-            suggest_next_steps(workspace_path, store)
+            suggest_next_steps(workspace_path, store, port)
     finally:
         store.close()
     return steps
@@ -275,7 +276,7 @@ def command_exists(name: str) -> bool:
     return name in commands or name in groups
 
 
-def suggest_next_steps(workspace_path: Path, store: SqlStore) -> None:
+def suggest_next_steps(workspace_path: Path, store: SqlStore, port: int = DEMO_PORT) -> None:
     """The commands worth trying next, only those this build has."""
     w = f"--workspace {workspace_path}"
     example = store.search(SearchQuery('"Battle of Mosul"', DocumentFilter(groups=["mainstream"]), limit=1)).hits
@@ -293,6 +294,24 @@ def suggest_next_steps(workspace_path: Path, store: SqlStore) -> None:
     for command, line in suggestions:
         if command_exists(command):
             console.print(f"  .venv/bin/{escape(line)}")
+    if command_exists("serve"):
+        base = f"http://{DEMO_HOST}:{port}"
+        console.print(f"In the web UI ([bold]{base}/[/]; its Overview links to the same pages):")
+        for title, paths in ui_pages(workspace_path, store, document):
+            console.print(f"  {escape(title)}: " + "  ".join(escape(base + path) for path in paths))
+
+
+def ui_pages(workspace_path: Path, store: SqlStore, document: int) -> list[tuple[str, list[str]]]:
+    """The Overview's starting points (events, places, groups) as (title, paths), and one document to read."""
+    from frameline.web.starting_points import starting_points
+
+    start = starting_points(store, load_workspace(workspace_path))
+    pages = [(f"event {event.name} (documents, frames)", [event.documents.href, event.frames.href])
+             for event in start.events]
+    pages += [(f"search {place.title}", [place.href]) for place in start.places[:2]]
+    pages += [(f"group {docs.title} (documents, frames)", [docs.href, frames.href]) for docs, frames in start.groups]
+    pages.append((f"document #{document}, evidence highlighted", [f"/documents/{document}"]))
+    return pages
 
 
 def serve(workspace_path: Path, port: int) -> None:
@@ -321,7 +340,7 @@ def main() -> None:
     parser.add_argument("--no-serve", action="store_true", help="build the workspace, do not start the UI")
     arguments = parser.parse_args()
     try:
-        steps = build(arguments.workspace, arguments.limit)
+        steps = build(arguments.workspace, arguments.limit, port=arguments.port)
         if steps.failed:
             console.print(f"[yellow]The demo ran with problems in: {escape(', '.join(steps.failed))}[/]")
         if not arguments.no_serve:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typer.testing import CliRunner
 
 from frameline.analysis.frames import FrameAnalyser
@@ -103,3 +105,29 @@ def test_a_frame_outside_the_codebooks_is_refused_with_the_way_out(clients, web_
                                                       "decision": "add", "csrf_token": csrf_of(analyst)})
     assert page.status_code == 400 and "codebooks/" in page.text
     assert not list_annotations(store, document_id=document)
+
+
+def test_tied_scores_are_ordered_by_a_seeded_draw_across_the_whole_workspace(tmp_path):
+    from frameline.sources.base import ImportOptions
+    from frameline.sources.runner import run_import
+    from frameline.web.annotations import FrameAnnotations
+    from frameline.workspace import init_workspace
+
+    from .conftest import MESSAGES
+
+    workspace = init_workspace(tmp_path / "ties")
+    store = workspace.open_store()
+    posts = tmp_path / "posts.jsonl"
+    with posts.open("w", encoding="utf-8") as out:  # one text but a number, so every sentence scores alike
+        for number in range(120):
+            out.write(json.dumps({"id": f"t{number}", "text": f"{MESSAGES[0]['text']} Report {number}."}) + "\n")
+    ids = run_import(store, "jsonl", [posts], ImportOptions(source_name="ties")).new_ids
+    analyser = FrameAnalyser.from_workspace(workspace)
+    scores = {c.uncertainty for c in next_sentences(store, analyser, 1000, 1000) if c.start == 0}
+    assert len(scores) == 1 and scores.pop() > 0  # the tie the demo shows (0.2608 there)
+    queue = FrameAnnotations(store, workspace, max_documents=30, seed=7).queue(10)
+    assert len(queue) == 10 and queue != sorted(queue)  # not id order
+    assert max(queue) > ids[29]  # drawn from the whole workspace, not its first 30 documents
+    assert FrameAnnotations(store, workspace, max_documents=30, seed=7).queue(10) == queue  # stable per seed
+    assert FrameAnnotations(store, workspace, max_documents=30, seed=8).queue(10) != queue
+    store.close()

@@ -192,3 +192,21 @@ def test_a_hostile_document_runs_nothing(page, server):
     assert page.locator("a[href^='javascript']").count() == 0
     assert "[RLO]" in page.inner_text("#doc-text")
     shot(page, "11-hostile-document")
+
+
+def test_a_two_megabyte_line_wraps_inside_the_page(page, server, web_workspace, tmp_path):
+    base, _, _ = server
+    path = tmp_path / "wide.jsonl"
+    path.write_text(json.dumps({"id": "wide", "text": '<script>window.pwned=1</script>' + "W" * 2_000_000}) + "\n",
+                    encoding="utf-8")
+    document = run_import(web_workspace[1], "jsonl", [path], ImportOptions(source_name="wide")).new_ids[0]
+    sign_in(page, base, "viewer")
+    page.goto(f"{base}/documents/{document}")
+    page.wait_for_selector("#doc-text")
+    assert page.evaluate("() => window.pwned") is None
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1]  # no sideways scrolling: the line wraps in its column
+    assert page.locator("aside.side h2", has_text="Details").is_visible()  # the side panel is still beside it
+    ARTEFACTS.mkdir(exist_ok=True)  # the viewport only: the whole page is some 200,000 pixels tall
+    page.screenshot(path=str(ARTEFACTS / "12-two-megabyte-line.png"))
+    assert not page.problems, page.problems

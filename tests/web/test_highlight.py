@@ -72,3 +72,17 @@ def test_hover_evidence_reads_the_frame_analysers_cue_list():
     assert evidence(cued, "until victory") == "cues: “until” (cue-en) via rule"
     assert evidence(Span(1, 0, 5, "entity", "place", 1.0, "e", "1", {"matched": "Mosul"}), "Mosul") == "matched: Mosul"
     assert evidence(Span(1, 0, 5, "quote", "quote", 1.0, "q", "1"), "Hello there") == "Hello"
+
+
+def test_hover_headings_are_words_not_layer_codes():
+    from frameline.web.highlight import hover_heading
+
+    def span(layer: str, label: str, **attributes) -> Span:  # noqa: ANN003
+        return Span(1, 0, 4, layer, label, 0.5, "x", "1", attributes)
+
+    assert hover_heading(span("technique-span", "propaganda")).startswith("Technique span: some persuasion technique")
+    assert hover_heading(span("technique", "Name_Calling,Labeling")) == "Technique: Name Calling,Labeling"
+    assert hover_heading(span("quote", "quote", speaker="He")) == "Quote by He"
+    assert hover_heading(span("quote", "quote", speaker=None)) == "Quote (speaker not found)"
+    assert hover_heading(span("entity", "place", name="Mosul")) == "Entity (place): Mosul"
+    assert hover_heading(span("frame", "steadfastness")) == "Frame: steadfastness"

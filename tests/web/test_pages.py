@@ -86,7 +86,7 @@ def test_uploading_a_file_imports_it_with_groups(clients):
                             files={"upload": ("../../evil name.jsonl", body)})
     assert response.status_code == 200
     assert "1 new" in response.text and "1 rejected" in response.text
-    sources = {s["name"]: s for s in analyst.get("/api/v1/sources").json()}
+    sources = {s["name"]: s for s in analyst.get("/api/v1/sources", params={"per_page": 100}).json()["items"]}
     assert set(sources["upload-test"]["groups"]) == {"mainstream", "official"}
     assert analyst.get("/api/v1/search", params={"q": "Raqqa"}).json()["total"] == 1
 

@@ -24,7 +24,10 @@ from frameline.store.annotations import FrameAnnotation, SentenceKey, annotated_
 from frameline.text.sentences import split_sentences
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from frameline.analysis.frames import FrameAnalyser
+    from frameline.records import Document
     from frameline.store.sql import SqlStore
 
 
@@ -52,10 +55,16 @@ def parse_key(key: str) -> SentenceKey:
         raise ValueError(f"{key!r} is not a sentence key like 12:340-410 (document:start-end)") from error
 
 
-def next_sentences(store: SqlStore, analyser: FrameAnalyser, limit: int = 10, max_documents: int = 2000) -> list[Candidate]:
+def next_sentences(store: SqlStore, analyser: FrameAnalyser, limit: int = 10, max_documents: int = 2000,
+                   documents: Iterable[Document] | None = None) -> list[Candidate]:
+    """The `limit` most uncertain unannotated sentences of the first `max_documents` documents.
+
+    `documents` (default: the workspace in id order) lets a caller sample the
+    workspace instead, as the web queue does.
+    """
     seen = annotated_sentences(store)
     candidates: list[Candidate] = []
-    for number, document in enumerate(store.iter_documents()):
+    for number, document in enumerate(store.iter_documents() if documents is None else documents):
         if number >= max_documents:
             break
         sentences = split_sentences(document.text)

@@ -15,7 +15,7 @@ from sqlalchemy import distinct, func, select
 
 from frameline.records import utc
 from frameline.store.query import DocumentFilter
-from frameline.store.schema import doc_labels, documents, source_groups, spans
+from frameline.store.schema import analysis_state, doc_labels, documents, imports, source_groups, spans
 from frameline.store.sql import SqlStore
 
 NO_GROUP = "(no group)"
@@ -157,3 +157,31 @@ def languages(store: SqlStore) -> list[tuple[str, int]]:
         rows = connection.execute(select(documents.c.language, func.count()).group_by(documents.c.language)
                                   .order_by(func.count().desc())).all()
     return [(language, count) for language, count in rows if language]
+
+
+def analysers_of(store: SqlStore, document_id: int) -> list[str]:
+    """The analysers that have read this document (any version): 'found nothing' versus 'not analysed yet'."""
+    with store._read() as connection:
+        return list(connection.execute(select(analysis_state.c.analyser)
+                                       .where(analysis_state.c.document_id == document_id)
+                                       .order_by(analysis_state.c.analyser)).scalars())
+
+
+def count_imports(store: SqlStore) -> int:
+    """How many imports the workspace has recorded (the API's `total`)."""
+    with store._read() as connection:
+        return connection.execute(select(func.count()).select_from(imports)).scalar_one()
+
+
+def sample_document_ids(store: SqlStore, count: int, seed: int) -> list[int]:
+    """Up to `count` document ids drawn evenly at random from the whole workspace, in a seeded random order.
+
+    Reads only the id column once (about 8 bytes a document), so sampling stays
+    cheap next to the analysis the sample is for.
+    """
+    import random
+
+    with store._read() as connection:
+        ids = list(connection.execute(select(documents.c.id)).scalars())
+    chooser = random.Random(seed)
+    return chooser.sample(ids, min(count, len(ids)))

@@ -16,6 +16,7 @@ not know where decisions are kept.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -26,6 +27,7 @@ from frameline.store import browse
 from frameline.store.annotations import (
     DECISIONS, AnnotationError, FrameAnnotation, add_annotation, annotated_documents, current_decisions,
 )
+from frameline.store.query import DocumentFilter
 from frameline.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -73,12 +75,16 @@ class FrameAnnotations:
     any trained model); when the frames analyser cannot be built (a broken
     codebook file) or has nothing uncertain left, documents with detected frame
     spans that nobody has annotated follow, then the newest unannotated ones.
-    Sampling reads at most `max_documents` documents per call so a page stays
-    quick on a large workspace.
+    Sampling reads at most `max_documents` documents per call, drawn at random
+    from the whole workspace (not its first ids), so a page stays quick on a
+    large workspace; equal uncertainties (rule scores tie often) are ordered by
+    the same seeded draw, so the queue is stable between page loads but not
+    the import order.
     """
 
-    def __init__(self, store: SqlStore, workspace: Workspace | None, max_documents: int = 400) -> None:
-        self.store, self.workspace, self.max_documents = store, workspace, max_documents
+    def __init__(self, store: SqlStore, workspace: Workspace | None, max_documents: int = 400,
+                 seed: int = 0) -> None:
+        self.store, self.workspace, self.max_documents, self.seed = store, workspace, max_documents, seed
         self._cache: dict[str, tuple[tuple, object]] = {}
 
     # -- the codebooks and the analyser, rebuilt only when their files change --
@@ -123,11 +129,16 @@ class FrameAnnotations:
         from frameline.analysis.frames_annotation import next_sentences
 
         ordered: list[int] = []
+        sample = browse.sample_document_ids(self.store, self.max_documents, self.seed)
+        draw = {document_id: position for position, document_id in enumerate(sample)}
         try:
-            candidates = next_sentences(self.store, self.analyser(), limit * 20, self.max_documents)
+            documents = self.store.iter_documents(DocumentFilter(document_ids=sample)) if sample else iter(())
+            # Every candidate of the sample (bounded by it), so ties are cut by the draw, not by document id.
+            candidates = next_sentences(self.store, self.analyser(), sys.maxsize, len(sample), documents)
         except CodebookError as error:
             log.warning("annotation queue without uncertainty sampling: %s", error)
             candidates = []
+        candidates.sort(key=lambda candidate: (-candidate.uncertainty, draw[candidate.document_id], candidate.start))
         for candidate in candidates:
             if candidate.document_id not in ordered:
                 ordered.append(candidate.document_id)

@@ -127,6 +127,20 @@ class ImportPage(BaseModel):
     total: int
 
 
+class SourcePage(BaseModel):
+    items: list[SourceOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class SpanPage(BaseModel):
+    items: list[SpanOut]
+    page: int
+    per_page: int
+    total: int
+
+
 class Timeline(BaseModel):
     interval: str
     measure: str
@@ -210,12 +224,15 @@ def get_document(request: Request, document_id: RowId, who: Principal = Depends(
                           cluster_id=store.cluster_ids([document_id]).get(document_id))
 
 
-@router.get("/documents/{document_id}/spans", response_model=list[SpanOut])
+@router.get("/documents/{document_id}/spans", response_model=SpanPage,
+            summary="A document's spans (as stored), optionally of some layers")
 def get_spans(request: Request, document_id: RowId, layer: list[str] | None = Query(None),
-              who: Principal = Depends(viewer)):
+              page: int = Page, per_page: int = Query(100, ge=1, le=1000), who: Principal = Depends(viewer)):
     store = context(request).store
     text = store.get_document(document_id).text
-    return [_span(s, text) for s in store.get_spans(document_id, layer or None)]
+    found = store.get_spans(document_id, layer or None)
+    chunk = found[(page - 1) * per_page: page * per_page]
+    return SpanPage(items=[_span(s, text) for s in chunk], page=page, per_page=per_page, total=len(found))
 
 
 @router.get("/search", response_model=SearchPage, summary="Full-text search (Arabic-aware) with filters")
@@ -231,11 +248,14 @@ def search(request: Request, q: str = Query("", max_length=500), page: int = Pag
                       total_is_lower_bound=results.total_is_lower_bound)
 
 
-@router.get("/sources", response_model=list[SourceOut])
-def list_sources(request: Request, who: Principal = Depends(viewer)):
+@router.get("/sources", response_model=SourcePage, summary="Sources with their groups and document counts")
+def list_sources(request: Request, page: int = Page, per_page: int = PerPage, who: Principal = Depends(viewer)):
     store = context(request).store
-    counts = {row["id"]: row["documents"] for row in store.status()["sources"]}
-    return [_source(s, counts.get(s.id, 0)) for s in store.list_sources()]
+    rows = store.status()["sources"]
+    chunk = rows[(page - 1) * per_page: page * per_page]
+    sources = {s.id: s for s in store.list_sources()}
+    return SourcePage(items=[_source(sources[row["id"]], row["documents"]) for row in chunk if row["id"] in sources],
+                      page=page, per_page=per_page, total=len(rows))
 
 
 @router.post("/sources/{source_id}/groups", response_model=SourceOut)
@@ -252,12 +272,12 @@ def edit_groups(request: Request, source_id: RowId, edit: GroupEdit, x_csrf_toke
 
 @router.get("/imports", response_model=ImportPage)
 def list_imports(request: Request, page: int = Page, per_page: int = PerPage, who: Principal = Depends(viewer)):
-    everything = context(request).store.list_imports(limit=page * per_page + 1)
-    chunk = everything[(page - 1) * per_page: page * per_page]
+    store = context(request).store
+    chunk = store.list_imports(limit=page * per_page)[(page - 1) * per_page:]
     return ImportPage(items=[ImportOut(id=r.id, importer=r.importer, arguments=r.arguments, started_at=r.started_at,
                                        finished_at=r.finished_at, new=r.new, duplicate=r.duplicate,
                                        rejected=r.rejected, status=r.status) for r in chunk],
-                      page=page, per_page=per_page, total=len(everything))
+                      page=page, per_page=per_page, total=browse.count_imports(store))
 
 
 class ImportResult(BaseModel):

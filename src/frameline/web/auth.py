@@ -79,14 +79,17 @@ def check_csrf(who: Principal, supplied: str | None) -> None:
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per client address and per username in `window_s` seconds.
+    """At most `attempts` failed logins per (client address, username) and `per_address` per address in `window_s`.
 
+    Keyed on the pair, not on the username alone, so that nobody can lock a
+    colleague out by typing their name wrong five times from elsewhere; the
+    per-address cap stops one address from trying many usernames in turn.
     In memory: a restart forgets, which is acceptable for a workstation tool and
     keeps the check free of database writes an attacker could use to fill a disk.
     """
 
-    def __init__(self, attempts: int = 5, window_s: float = 900.0) -> None:
-        self.attempts, self.window_s = attempts, window_s
+    def __init__(self, attempts: int = 5, window_s: float = 900.0, per_address: int = 20) -> None:
+        self.attempts, self.window_s, self.per_address = attempts, window_s, per_address
         self._failures: dict[str, deque[float]] = {}
 
     def _recent(self, key: str) -> deque[float]:
@@ -95,14 +98,20 @@ class LoginLimiter:
             times.popleft()
         return times
 
+    @staticmethod
+    def _keys(client: str, username: str) -> tuple[str, str]:
+        return f"pair:{client}\0{username.strip().lower()}", f"ip:{client}"
+
     def blocked(self, client: str, username: str) -> bool:
-        return any(len(self._recent(key)) >= self.attempts for key in (f"ip:{client}", f"user:{username.lower()}"))
+        pair, address = self._keys(client, username)
+        return len(self._recent(pair)) >= self.attempts or len(self._recent(address)) >= self.per_address
 
     def failed(self, client: str, username: str) -> None:
-        for key in (f"ip:{client}", f"user:{username.lower()}"):
+        for key in self._keys(client, username):
             self._recent(key).append(time.monotonic())
-        if len(self._failures) > 10_000:  # bound memory under a spray of usernames
-            self._failures = {k: v for k, v in self._failures.items() if v}
+        if len(self._failures) > 10_000:  # bound memory under a spray of usernames: forget what has expired
+            cutoff = time.monotonic() - self.window_s
+            self._failures = {k: v for k, v in self._failures.items() if v and v[-1] >= cutoff}
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"user:{username.lower()}", None)
+    def succeeded(self, client: str, username: str) -> None:
+        self._failures.pop(self._keys(client, username)[0], None)

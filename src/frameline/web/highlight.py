@@ -17,7 +17,9 @@ from markupsafe import Markup, escape
 from frameline.records import Span
 from frameline.web.hostile_text import visible_text
 
-LAYER_ORDER = ("frame", "technique", "quote", "entity")
+LAYER_ORDER = ("frame", "technique", "technique-span", "quote", "entity")
+LAYER_NAMES = {"frame": "frames", "technique": "techniques", "technique-span": "technique spans", "quote": "quotes",
+               "entity": "entities", "other": "other layers"}
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,21 @@ def evidence(span: Span, text: str) -> str:
         if value:
             return f"{key}: {value}"[:400]
     return text[span.start:span.end][:200]
+
+
+def hover_heading(span: Span) -> str:
+    """The hover card's first line in words: 'Technique: Loaded Language', not 'technique-span: propaganda'."""
+    attributes = span.attributes or {}
+    if span.layer == "technique-span":
+        return "Technique span: some persuasion technique is likely used here (its kind is in the techniques layer)"
+    if span.layer == "technique":
+        return f"Technique: {span.label.replace('_', ' ')}"
+    if span.layer == "entity":
+        name = attributes.get("name")
+        return f"Entity ({span.label}): {name}" if name else f"Entity: {span.label}"
+    if span.layer == "quote":
+        speaker = attributes.get("entity_name") or attributes.get("speaker")
+        return f"Quote by {speaker}" if speaker else "Quote (speaker not found)"
+    if span.layer == "frame":
+        return f"Frame: {span.label}"
+    return f"{span.layer}: {span.label}"

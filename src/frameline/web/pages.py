@@ -14,9 +14,11 @@ from frameline.reports.exports import write_csv, write_jsonl, export_records
 from frameline.store import QuerySyntaxError, SearchQuery, browse
 from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, require
-from frameline.web.highlight import LAYER_ORDER, evidence, layer_class
+from frameline.web.display import TECHNIQUE_COVERAGE_LAYER, no_highlights_note, technique_coverage
+from frameline.web.highlight import LAYER_NAMES, LAYER_ORDER, evidence, hover_heading, layer_class
 from frameline.web.highlight import render as render_highlights
 from frameline.web.search_params import SearchForm
+from frameline.web.starting_points import starting_points
 
 router = APIRouter(include_in_schema=False)
 DISPLAY_LIMIT = 1_000_000  # characters shown on the document page; exports and the API carry the rest
@@ -47,7 +49,8 @@ def overview(request: Request, who: Principal = Depends(viewer)):
     return render(request, "overview.html", status=status,
                   newest=[(documents[i], sources[documents[i].source_id]) for i in newest if i in documents],
                   per_day=per_day, unit=unit, max_per_day=max([n for _, n in per_day] or [1]),
-                  imports=store.list_imports(5), frames=browse.label_counts(store, "frame", 12))
+                  imports=store.list_imports(5), frames=browse.label_counts(store, "frame", 12),
+                  start=starting_points(store, context(request).workspace, sorted(status["groups"])))
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -103,7 +106,8 @@ def document(request: Request, document_id: RowId, who: Principal = Depends(view
     spans = [s for s in store.get_spans(document_id) if s.layer != "link" and s.start < DISPLAY_LIMIT]
     labels = store.get_labels(document_id)
     span_data = [{"layer": s.layer, "label": s.label, "score": s.score, "producer": f"{s.producer} {s.producer_version}",
-                  "evidence": evidence(s, doc.text), "text": doc.text[s.start:s.end][:300]} for s in spans]
+                  "heading": hover_heading(s), "evidence": evidence(s, doc.text), "text": doc.text[s.start:s.end][:300]}
+                 for s in spans]
     layers = {}
     for s in spans:
         layers[layer_class(s.layer)] = layers.get(layer_class(s.layer), 0) + 1
@@ -119,8 +123,11 @@ def document(request: Request, document_id: RowId, who: Principal = Depends(view
                   text_html=render_highlights(doc.text[:DISPLAY_LIMIT], spans),
                   truncated=len(doc.text) > DISPLAY_LIMIT,
                   span_json=json.dumps(span_data, ensure_ascii=False), layers=layers,
-                  layer_order=[*LAYER_ORDER, "other"], labels=labels, cluster=cluster, siblings=siblings,
-                  elsewhere=elsewhere)
+                  layer_order=[*LAYER_ORDER, "other"], layer_names=LAYER_NAMES,
+                  labels=[l for l in labels if l.layer != TECHNIQUE_COVERAGE_LAYER],
+                  techniques_note=technique_coverage(labels),
+                  no_highlights=None if layers else no_highlights_note(browse.analysers_of(store, document_id), labels),
+                  cluster=cluster, siblings=siblings, elsewhere=elsewhere)
 
 
 def _with_sources(store, ids: list[int]) -> list[tuple]:  # noqa: ANN001

@@ -49,7 +49,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     else:
         user = web.accounts.authenticate(username, password)
         if user is not None:
-            web.limiter.succeeded(username)
+            web.limiter.succeeded(client, username)
             token, _ = web.accounts.open_session(user)
             web.store.audit(user.username, "login", client)
             response = RedirectResponse(_safe_next(next), 303)

@@ -27,7 +27,7 @@ function setupLayers() {
       item.className = "hc-item";
       const label = document.createElement("div");
       label.className = "hc-label";
-      label.textContent = span.layer + ": " + span.label + (span.score == null ? "" : "  (" + Number(span.score).toFixed(2) + ")");
+      label.textContent = (span.heading || span.layer + ": " + span.label) + (span.score == null ? "" : "  (score " + Number(span.score).toFixed(2) + ")");
       const meta = document.createElement("div");
       meta.className = "hc-meta";
       meta.textContent = "by " + span.producer;
