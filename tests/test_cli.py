@@ -10,11 +10,11 @@ from pathlib import Path
 from conftest import write_telegram_export
 
 
-def frameline(*args: str, workspace: Path | None = None) -> subprocess.CompletedProcess:
+def frameline(*args: str, workspace: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "frameline", *args]
     if workspace is not None:
         command += ["--workspace", str(workspace)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_init_import_search_show_export_status(tmp_path):
@@ -75,3 +75,32 @@ def test_source_groups_can_be_relabelled(tmp_path):
     assert changed.returncode == 0, changed.stderr
     listed = json.loads(frameline("sources", "list", "--json", workspace=workspace).stdout)
     assert listed[0]["groups"] == ["official"]
+
+
+def test_sources_add_files_creates_a_missing_drop_folder_as_in_the_readme(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    added = frameline("sources", "add", "files", "./drop-folder", "--group", "extremist", "--every", "5m",
+                      workspace=workspace, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "drop-folder").is_dir()
+    assert "Created the drop folder" in added.stdout and "Watching files" in added.stdout
+    watched = json.loads(frameline("sources", "watched", "--json", workspace=workspace).stdout)
+    assert [(w["kind"], w["target"], w["every"]) for w in watched] == [
+        ("files", str((tmp_path / "drop-folder").resolve()), "5m")]
+    (tmp_path / "drop-folder" / "communique.txt").write_text("The soldiers of the Caliphate hold Mosul.",
+                                                            encoding="utf-8")
+    polled = frameline("watch", "--once", "--no-analyze", workspace=workspace)
+    assert polled.returncode == 0, polled.stderr
+    assert "1 new documents" in polled.stdout
+    again = frameline("sources", "add", "files", "./drop-folder", "-g", "extremist", workspace=workspace, cwd=tmp_path)
+    assert "Created" not in again.stdout and "Updated files" in again.stdout
+
+
+def test_sources_add_web_with_a_missing_folder_is_refused_clearly(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    refused = frameline("sources", "add", "web", str(tmp_path / "saved-pages"), workspace=workspace)
+    assert refused.returncode == 1
+    assert "neither an http(s) URL nor an existing folder or file" in refused.stderr
+    assert not (tmp_path / "saved-pages").exists()
