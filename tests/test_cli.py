@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pg_server
+import pytest
+
 from conftest import write_telegram_export
 
 
@@ -104,3 +107,69 @@ def test_sources_add_web_with_a_missing_folder_is_refused_clearly(tmp_path):
     assert refused.returncode == 1
     assert "neither an http(s) URL nor an existing folder or file" in refused.stderr
     assert not (tmp_path / "saved-pages").exists()
+
+
+def test_a_locked_database_is_one_clear_line_and_nothing_stored_is_lost(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    first = write_telegram_export(tmp_path / "first.json", [
+        {"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "جنود الخلافة في الموصل"}])
+    assert "1 new" in frameline("import", "telegram", str(first), workspace=workspace).stdout
+    second = write_telegram_export(tmp_path / "second.json", [
+        {"id": 2, "type": "message", "date_unixtime": "1499691600", "text": "A small setback"}], name="Other")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+         "db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.readline()\n",
+         str(workspace / "frameline.db")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        locked = frameline("import", "telegram", str(second), workspace=workspace)
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert locked.returncode == 1 and "Traceback" not in locked.stderr
+    message = " ".join(locked.stderr.split())
+    assert f"{workspace / 'frameline.db'} is locked by another process" in message
+    assert "nothing was written by this step, try again when it is free" in message
+    status = json.loads(frameline("status", "--json", workspace=workspace).stdout)
+    assert status["documents"] == 1
+    assert "1 new" in frameline("import", "telegram", str(second), workspace=workspace).stdout
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL server (tests/pg_server.py), or the one FRAMELINE_TEST_POSTGRES_URL names."""
+    server = pg_server.server_from_environment()
+    if server is None:
+        reason = pg_server.unavailable_reason()
+        if reason is not None:
+            pytest.skip(f"PostgreSQL tests skipped: {reason}")
+        server = pg_server.start_cluster()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+def test_init_database_url_keeps_the_workspace_on_postgresql_and_database_url_overrides(postgres, tmp_path):
+    name, url = postgres.create_database()
+    try:
+        workspace = tmp_path / "server-case"
+        created = frameline("init", str(workspace), "--database-url", url)
+        assert created.returncode == 0, created.stderr
+        assert "postgresql" in created.stdout and not (workspace / "frameline.db").exists()
+        export = write_telegram_export(tmp_path / "result.json", [
+            {"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "جنود الخلافة في الموصل"}])
+        imported = frameline("import", "telegram", str(export), "-g", "extremist", workspace=workspace)
+        assert "1 new, 0 duplicate, 0 rejected" in imported.stdout, imported.stderr
+        found = json.loads(frameline("search", "الخلافه", "--json", workspace=workspace).stdout)
+        assert found["total"] == 1 and found["hits"][0]["highlights"] == ["الخلافة"]
+
+        local = tmp_path / "local-case"
+        frameline("init", str(local))
+        assert json.loads(frameline("status", "--json", workspace=local).stdout)["documents"] == 0
+        overridden = json.loads(frameline("status", "--json", "--database-url", url, workspace=local).stdout)
+        assert overridden["documents"] == 1 and overridden["groups"] == {"extremist": 1}
+    finally:
+        postgres.drop_database(name)
