@@ -7,9 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pg_server
-import pytest
-
 from conftest import write_telegram_export
 
 
@@ -135,41 +132,3 @@ def test_a_locked_database_is_one_clear_line_and_nothing_stored_is_lost(tmp_path
     assert status["documents"] == 1
     assert "1 new" in frameline("import", "telegram", str(second), workspace=workspace).stdout
 
-
-@pytest.fixture(scope="module")
-def postgres():
-    """A throwaway PostgreSQL server (tests/pg_server.py), or the one FRAMELINE_TEST_POSTGRES_URL names."""
-    server = pg_server.server_from_environment()
-    if server is None:
-        reason = pg_server.unavailable_reason()
-        if reason is not None:
-            pytest.skip(f"PostgreSQL tests skipped: {reason}")
-        server = pg_server.start_cluster()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.mark.postgres
-def test_init_database_url_keeps_the_workspace_on_postgresql_and_database_url_overrides(postgres, tmp_path):
-    name, url = postgres.create_database()
-    try:
-        workspace = tmp_path / "server-case"
-        created = frameline("init", str(workspace), "--database-url", url)
-        assert created.returncode == 0, created.stderr
-        assert "postgresql" in created.stdout and not (workspace / "frameline.db").exists()
-        export = write_telegram_export(tmp_path / "result.json", [
-            {"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "جنود الخلافة في الموصل"}])
-        imported = frameline("import", "telegram", str(export), "-g", "extremist", workspace=workspace)
-        assert "1 new, 0 duplicate, 0 rejected" in imported.stdout, imported.stderr
-        found = json.loads(frameline("search", "الخلافه", "--json", workspace=workspace).stdout)
-        assert found["total"] == 1 and found["hits"][0]["highlights"] == ["الخلافة"]
-
-        local = tmp_path / "local-case"
-        frameline("init", str(local))
-        assert json.loads(frameline("status", "--json", workspace=local).stdout)["documents"] == 0
-        overridden = json.loads(frameline("status", "--json", "--database-url", url, workspace=local).stdout)
-        assert overridden["documents"] == 1 and overridden["groups"] == {"extremist": 1}
-    finally:
-        postgres.drop_database(name)
