@@ -255,7 +255,7 @@ class CsvDump(Importer):
                 header = [column.strip() for column in next(reader)]
             except StopIteration:
                 raise ImportRejected(path, None, "empty file (no header line)") from None
-            except csv.Error as error:
+            except (csv.Error, UnicodeDecodeError) as error:
                 raise ImportRejected(path, "line 1", f"unreadable header: {error}") from error
             if problems := _undecodable(lines, 1, reader.line_num):
                 raise ImportRejected(path, "line 1", f"unreadable header: {problems}")
@@ -276,8 +276,10 @@ class CsvDump(Importer):
                 yield ImportRejected(path, location, _csv_problem(error))
                 start = reader.line_num + 1
                 continue
+            except UnicodeDecodeError as error:  # only from a file read as one stream (UTF-16)
+                raise ImportRejected(path, location, f"not {mapper.plan.decoding.label}: {error}") from error
             first, start = start, reader.line_num + 1
-            if problems := _undecodable(lines, first, reader.line_num):
+            if lines.undecodable and (problems := _undecodable(lines, first, reader.line_num)):
                 yield ImportRejected(path, location, problems, excerpt=",".join(row))
                 continue
             if not row:

@@ -191,9 +191,14 @@ class DecodedLines:
             self._handle.close()
 
     def text(self) -> Iterator[str]:
-        """Every line as text, for a reader that counts lines itself (csv)."""
-        for _, line in self.lines(None):
-            yield line or ""
+        """Every line as text, for a reader that counts lines itself (csv).
+
+        A file decoded as one stream is handed over as it is (the csv module
+        reads it fastest so); a UnicodeDecodeError from it is the caller's.
+        """
+        if not self.decoding.by_line:
+            return self._handle  # type: ignore[return-value]
+        return (line or "" for _, line in self._decoded_lines(None))
 
     def lines(self, limit: int | None) -> Iterator[tuple[int, str | None]]:
         """Lines with their numbers; a line over `limit` characters is skipped without holding it (None).
