@@ -207,6 +207,15 @@ def test_utf8_rows_in_a_mostly_windows_1256_file_stay_utf8(tmp_path):
     assert documents[0].source.metadata["encoding"] == "cp1256 (detected), with 8 line(s) in utf-8"
 
 
+def test_excel_unicode_text_utf16_tsv_is_read_as_one_stream(tmp_path):
+    rows = "".join(f"{name}\t{text}\n" for name, _, _, text in ARABIC_TWEETS)
+    path = write_csv(tmp_path / "excel.tsv", f"name\ttweets\n{rows}", encoding="utf-16")
+    documents, rejected = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), path)
+    assert rejected == []
+    assert [(d.author, d.text) for d in documents] == [(name, text) for name, _, _, text in ARABIC_TWEETS]
+    assert documents[0].source.metadata["encoding"] == "utf-16 with BOM"
+
+
 # -- CSV records -----------------------------------------------------------------------------------
 
 
