@@ -214,6 +214,10 @@ def test_excel_unicode_text_utf16_tsv_is_read_as_one_stream(tmp_path):
     assert rejected == []
     assert [(d.author, d.text) for d in documents] == [(name, text) for name, _, _, text in ARABIC_TWEETS]
     assert documents[0].source.metadata["encoding"] == "utf-16 with BOM"
+    without_bom = write_csv(tmp_path / "no-bom.tsv", "name\ttweets\nAbu Muhammad\tStill standing in Mosul\n",
+                            encoding="utf-16-le")  # valid UTF-8 too, with a NUL after every letter
+    documents, _ = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), without_bom)
+    assert [(d.author, d.text) for d in documents] == [("Abu Muhammad", "Still standing in Mosul")]
 
 
 # -- CSV records -----------------------------------------------------------------------------------

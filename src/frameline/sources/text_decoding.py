@@ -37,6 +37,7 @@ ENCODING_SAMPLE_BYTES = 4 * 1024 * 1024
 VALIDATION_CHUNK_BYTES = 1024 * 1024
 WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32 LE starts like UTF-16 LE
+NUL_PROBE_BYTES = 64 * 1024  # text exports never hold NUL bytes; UTF-16 and UTF-32 are full of them
 MAX_BYTES_PER_CHAR = 4  # a line limit in characters is at most this many bytes in any codec read by line
 
 
@@ -75,7 +76,7 @@ def choose_decoding(path: Path, given: str | None) -> Decoding:
 
 def _choose_decoding(path: Path, given: str | None) -> Decoding:
     with path.open("rb") as handle:
-        head = handle.read(4)
+        head = handle.read(NUL_PROBE_BYTES)
     has_bom = head.startswith(codecs.BOM_UTF8)
     utf8 = Decoding("utf-8-sig", "utf-8 with BOM" if has_bom else "utf-8")
     if given:
@@ -89,6 +90,8 @@ def _choose_decoding(path: Path, given: str | None) -> Decoding:
     for bom, codec in WIDE_BOMS:
         if head.startswith(bom):
             return Decoding(codec, f"{codec} with BOM")
+    if b"\x00" in head:  # UTF-16/32 without a BOM (ASCII in UTF-16 is valid UTF-8, with NULs between)
+        return _whole_file_guess(path)
     if _is_utf8(path):
         return utf8
     census = _census(path)
