@@ -10,11 +10,11 @@ from pathlib import Path
 from conftest import write_telegram_export
 
 
-def frameline(*args: str, workspace: Path | None = None) -> subprocess.CompletedProcess:
+def frameline(*args: str, workspace: Path | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "frameline", *args]
     if workspace is not None:
         command += ["--workspace", str(workspace)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def test_init_import_search_show_export_status(tmp_path):
@@ -75,3 +75,60 @@ def test_source_groups_can_be_relabelled(tmp_path):
     assert changed.returncode == 0, changed.stderr
     listed = json.loads(frameline("sources", "list", "--json", workspace=workspace).stdout)
     assert listed[0]["groups"] == ["official"]
+
+
+def test_sources_add_files_creates_a_missing_drop_folder_as_in_the_readme(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    added = frameline("sources", "add", "files", "./drop-folder", "--group", "extremist", "--every", "5m",
+                      workspace=workspace, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "drop-folder").is_dir()
+    assert "Created the drop folder" in added.stdout and "Watching files" in added.stdout
+    watched = json.loads(frameline("sources", "watched", "--json", workspace=workspace).stdout)
+    assert [(w["kind"], w["target"], w["every"]) for w in watched] == [
+        ("files", str((tmp_path / "drop-folder").resolve()), "5m")]
+    (tmp_path / "drop-folder" / "communique.txt").write_text("The soldiers of the Caliphate hold Mosul.",
+                                                            encoding="utf-8")
+    polled = frameline("watch", "--once", "--no-analyze", workspace=workspace)
+    assert polled.returncode == 0, polled.stderr
+    assert "1 new documents" in polled.stdout
+    again = frameline("sources", "add", "files", "./drop-folder", "-g", "extremist", workspace=workspace, cwd=tmp_path)
+    assert "Created" not in again.stdout and "Updated files" in again.stdout
+
+
+def test_sources_add_web_with_a_missing_folder_is_refused_clearly(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    refused = frameline("sources", "add", "web", str(tmp_path / "saved-pages"), workspace=workspace)
+    assert refused.returncode == 1
+    assert "neither an http(s) URL nor an existing folder or file" in refused.stderr
+    assert not (tmp_path / "saved-pages").exists()
+
+
+def test_a_locked_database_is_one_clear_line_and_nothing_stored_is_lost(tmp_path):
+    workspace = tmp_path / "case"
+    frameline("init", str(workspace))
+    first = write_telegram_export(tmp_path / "first.json", [
+        {"id": 1, "type": "message", "date_unixtime": "1499688000", "text": "جنود الخلافة في الموصل"}])
+    assert "1 new" in frameline("import", "telegram", str(first), workspace=workspace).stdout
+    second = write_telegram_export(tmp_path / "second.json", [
+        {"id": 2, "type": "message", "date_unixtime": "1499691600", "text": "A small setback"}], name="Other")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+         "db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\nsys.stdin.readline()\n",
+         str(workspace / "frameline.db")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        locked = frameline("import", "telegram", str(second), workspace=workspace)
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert locked.returncode == 1 and "Traceback" not in locked.stderr
+    message = " ".join(locked.stderr.split())
+    assert f"{workspace / 'frameline.db'} is locked by another process" in message
+    assert "nothing was written by this step, try again when it is free" in message
+    status = json.loads(frameline("status", "--json", workspace=workspace).stdout)
+    assert status["documents"] == 1
+    assert "1 new" in frameline("import", "telegram", str(second), workspace=workspace).stdout
+

@@ -27,6 +27,7 @@ from frameline.records import utc
 from frameline.reports.exports import FORMATS, ExportError, export_documents
 from frameline.sources import BrokenImporter, UnknownImporter, available_importers
 from frameline.sources.base import ImportOptions, ImportRejected
+from frameline.sources.collection import FOLLOW_LINKS_CHOICES
 from frameline.sources.runner import run_import
 from frameline.store import DocumentFilter, QuerySyntaxError, SearchQuery, SqlStore, StoreError
 from frameline.workspace import Workspace, WorkspaceError, init_workspace, resolve_workspace
@@ -101,13 +102,17 @@ def import_(
     preset: Annotated[Optional[str], typer.Option(help="Named column preset, e.g. isis-related-tweets.")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding (default: detected).")] = None,
     timezone: Annotated[Optional[str], typer.Option(help="IANA zone for times given without one (default UTC).")] = None,
+    robots: Annotated[bool, typer.Option("--robots/--no-robots", help="rss, web: respect the sites' robots.txt.")] = True,
+    allow_host: Annotated[list[str], typer.Option("--allow-host", help="rss, web: let this host resolve to an internal address (intranet); repeatable.")] = [],  # noqa: B006
+    follow_links: Annotated[Optional[str], typer.Option(help="rss: fetch full articles: auto (summary-only entries), always, never.")] = None,
     workspace: WorkspaceOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Import files; reports new / duplicate / rejected counts and where the rejects went."""
+    extra = _network_options(importer, robots, allow_host, follow_links)
     found, store = _open(workspace, database_url)
     options = ImportOptions(source_name=source, groups=tuple(source_group), mapping=_mapping(map_), preset=preset,
-                            encoding=encoding, timezone=timezone)
+                            encoding=encoding, timezone=timezone, extra=extra)
     with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed:,} records"), TimeElapsedColumn(), console=errors,
                   transient=True, disable=not errors.is_terminal) as progress:
@@ -122,6 +127,25 @@ def import_(
         errors.print(f"  all rejections: {escape(str(report.rejects_file))}")
     if report.failed_paths and report.failed_paths == [str(p) for p in paths]:
         raise typer.Exit(1)
+
+
+def _network_options(importer: str, robots: bool, allow_hosts: list[str], follow_links: str | None) -> dict:
+    """What `rss` and `web` read from ImportOptions.extra; refused for importers that would ignore it."""
+    given = [name for name, used in (("--no-robots", not robots), ("--allow-host", bool(allow_hosts)),
+                                     ("--follow-links", follow_links is not None)) if used]
+    network = {"rss": ("--no-robots", "--allow-host", "--follow-links"), "web": ("--no-robots", "--allow-host")}
+    misplaced = [name for name in given if name not in network.get(importer, ())]
+    if misplaced:
+        users = [kind for kind, names in network.items() if misplaced[0] in names]
+        raise typer.BadParameter(f"applies to the {' and '.join(users)} importer(s), not {importer!r}",
+                                 param_hint=misplaced[0])
+    if follow_links is not None and follow_links not in FOLLOW_LINKS_CHOICES:
+        raise typer.BadParameter(f"{follow_links!r} is not one of {', '.join(FOLLOW_LINKS_CHOICES)}",
+                                 param_hint="--follow-links")
+    extra: dict = {"robots": robots, "allow_hosts": tuple(h.strip() for h in allow_hosts if h.strip())}
+    if follow_links is not None:
+        extra["follow_links"] = follow_links
+    return extra if importer in network else {}
 
 
 @app.command()

@@ -21,6 +21,7 @@ from frameline.cli import DatabaseOption, JsonOption, WorkspaceOption, _open, ap
 from frameline.sources.schedule import (
     ScheduleError,
     add_monitored_source,
+    create_drop_folder,
     format_every,
     make_source,
     monitored_sources,
@@ -49,9 +50,12 @@ def sources_add(
     """Watch a feed, page or drop folder with `frameline watch`; stored in the workspace settings."""
     found, store = _open(workspace, database_url)
     try:
+        created = create_drop_folder(kind, target)
         source = make_source(kind, target, every, tuple(group), name, robots, follow_links)
     except ScheduleError as error:
         raise _fail(error) from error
+    if created is not None:
+        console.print(f"Created the drop folder {escape(str(created))}")
     is_new = add_monitored_source(found, source, tuple(allow_host))
     store.audit("cli", "sources-add", source.target, source.as_settings())
     groups = f" ({escape(', '.join(source.groups))})" if source.groups else ""

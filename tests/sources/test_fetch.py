@@ -103,12 +103,13 @@ def test_slow_endpoint_times_out(site: LocalWeb, fetcher: Fetcher) -> None:
 
 
 def test_five_gigabytes_announced_are_refused_without_reading(site: LocalWeb, fetcher: Fetcher) -> None:
-    sent = []
+    body_started: list[float] = []
 
     def huge(_request):
         def body():
+            time.sleep(0.5)  # the headers are out; the first body byte follows half a second later
+            body_started.append(time.monotonic())
             for _ in range(10_000):
-                sent.append(1)
                 yield b"\0" * 65536
         return 200, {"Content-Type": "application/octet-stream", "Content-Length": str(5 * 1024 ** 3)}, body()
 
@@ -116,7 +117,14 @@ def test_five_gigabytes_announced_are_refused_without_reading(site: LocalWeb, fe
     started = time.monotonic()
     with pytest.raises(FetchRefused, match=r"announces 5,368,709,120 bytes, over the 20 MB limit"):
         fetcher.fetch(url)
-    assert time.monotonic() - started < 2
+    refused_at = time.monotonic()
+    assert refused_at - started < 2
+    for _ in range(50):
+        if body_started:
+            break
+        time.sleep(0.05)
+    # Refused before the server had sent a single byte of the body: nothing of it was read.
+    assert body_started and refused_at < body_started[0]
 
 
 def test_body_growing_past_the_cap_is_cut_off(site: LocalWeb) -> None:

@@ -71,6 +71,21 @@ def test_broken_pdf_is_rejected(tmp_path, workspace) -> None:
     assert report.rejected == 1 and "PDF" in report.sample_rejections[0].reason
 
 
+def test_a_text_file_with_one_line_not_in_its_encoding_is_rejected_naming_the_line(tmp_path, workspace) -> None:
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    lines = [f"سطر رقم {i} من البيان" for i in range(30)]
+    (folder / "mixed.txt").write_bytes(b"\n".join(line.encode("cp1256" if i == 12 else "utf-8")
+                                                  for i, line in enumerate(lines)))
+    (folder / "arabic.txt").write_bytes("\n".join(lines).encode("cp1256"))
+    store = workspace.open_store()
+    report = run_import(store, "files", [folder])
+    assert (report.new, report.rejected) == (1, 1)
+    assert (report.sample_rejections[0].location, report.sample_rejections[0].path) == (
+        "line 13", str(folder / "mixed.txt"))
+    assert store.get_document(report.new_ids[0]).text == "\n".join(lines)
+
+
 def test_docx_text_tables_and_properties(tmp_path, workspace) -> None:
     document = docx.Document()
     document.core_properties.title = "Statement on Mosul"

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 from local_web import LocalWeb, running_site
-from pages import rss_feed
+from pages import BILLION_LAUGHS, rss_feed
 
-from frameline.sources.monitor import MAX_BACKOFF_S, Monitor, backoff_seconds
+from frameline.sources.monitor import MAX_BACKOFF_S, ROBOTS_CACHE_FILE, Monitor, backoff_seconds
 from frameline.sources.schedule import ScheduleError, add_monitored_source, make_source, parse_every
 from frameline.workspace import load_workspace
 
@@ -87,6 +87,81 @@ def test_sources_add_then_watch_imports_new_entries_each_cycle_and_nothing_twice
     assert frameline("sources", "remove", url, workspace=workspace).returncode == 0
     assert json.loads(frameline("sources", "watched", "--json", workspace=workspace).stdout) == []
     assert "no sources to watch" in frameline("watch", "--once", workspace=workspace).stderr
+
+
+def test_watch_refuses_hostile_sources_and_still_imports_the_good_one_in_the_same_cycle(site, tmp_path) -> None:
+    good = growing_feed(site)
+    metadata = site.serve("/to-metadata", b"", status=302, content_type="",
+                          headers={"Location": "http://169.254.169.254/latest/meta-data/iam/"})
+    laughs = site.serve("/laughs", BILLION_LAUGHS, content_type="application/rss+xml")
+    huge = site.route("/huge", lambda _r: (200, {"Content-Type": "application/rss+xml",
+                                                 "Content-Length": str(5 * 1024 ** 3)}, iter([b"<rss>"])))
+    workspace = tmp_path / "case"
+    assert subprocess.run([sys.executable, "-m", "frameline", "init", str(workspace)]).returncode == 0
+    for url in (metadata, laughs, huge, good):
+        add_monitored_source(load_workspace(workspace), make_source("rss", url, "10m"))
+    local_settings(workspace)
+
+    watched = frameline("watch", "--once", "--no-analyze", workspace=workspace)
+    assert watched.returncode == 0, watched.stderr
+    assert "1 cycle, 2 new documents" in watched.stdout
+    assert f"cycle 1: rss {good}: 2 new, 0 duplicate, 0 rejected" in watched.stderr
+    assert "4 polled, 2 new, 3 failing" in watched.stderr
+    assert site.hits("/latest/meta-data/iam/") == 0
+
+    status = {row["target"]: row for row in json.loads(frameline("sources", "watched", "--json",
+                                                                   workspace=workspace).stdout)}
+    assert status[good]["outcome"] == "new" and status[good]["total_new"] == 2
+    assert (status[metadata]["outcome"], status[metadata]["failures"]) == ("refused", 1)
+    assert "169.254.169.254" in status[metadata]["error"] and "metadata" in status[metadata]["error"]
+    assert (status[huge]["outcome"], status[huge]["failures"]) == ("refused", 1)
+    assert "announces 5,368,709,120 bytes" in status[huge]["error"]
+    assert status[laughs]["failures"] == 1 and "billion laughs" in status[laughs]["error"]
+    assert all(status[url]["total_new"] == 0 for url in (metadata, laughs, huge))
+    found = json.loads(frameline("search", "Mosul", "--json", workspace=workspace).stdout)
+    assert found["total"] == 2
+
+
+def test_cron_runs_of_watch_once_ask_for_robots_txt_once_a_day_not_every_run(site, tmp_path) -> None:
+    url = growing_feed(site, up_to=2)
+    workspace = tmp_path / "case"
+    assert subprocess.run([sys.executable, "-m", "frameline", "init", str(workspace)]).returncode == 0
+    add_monitored_source(load_workspace(workspace), make_source("rss", url, "1s"))
+    local_settings(workspace)
+    first = frameline("watch", "--once", "--no-analyze", workspace=workspace)
+    assert "1 cycle, 2 new documents" in first.stdout, first.stderr
+    time.sleep(1.1)  # due again
+    second = frameline("watch", "--once", "--no-analyze", workspace=workspace)
+    assert "not modified (304)" in second.stderr, second.stderr
+    assert (site.hits("/robots.txt"), site.hits("/feed")) == (1, 2)  # the second run cost one 304, nothing else
+    cached = json.loads((workspace / ROBOTS_CACHE_FILE).read_text(encoding="utf-8"))
+    assert list(cached) == [site.url("")] and "Disallow: /private/" in cached[site.url("")]["text"]
+
+    # A day later the site's rules are read again.
+    cached[site.url("")]["fetched_at"] -= 25 * 3600
+    (workspace / ROBOTS_CACHE_FILE).write_text(json.dumps(cached), encoding="utf-8")
+    time.sleep(1.1)
+    with Monitor(load_workspace(workspace), load_workspace(workspace).open_store(), analyze=False) as monitor:
+        assert monitor.run_cycle().polls[0].outcome == "not-modified"
+    assert site.hits("/robots.txt") == 2
+    refreshed = json.loads((workspace / ROBOTS_CACHE_FILE).read_text(encoding="utf-8"))
+    assert time.time() - refreshed[site.url("")]["fetched_at"] < 60
+
+
+def test_cached_robots_rules_still_keep_the_monitor_out(site, workspace) -> None:
+    private = site.serve("/private/feed", rss_feed([{"title": "x", "link": "https://n.example/x", "guid": "x",
+                                                     "summary": "x", "content": "<p>x</p>"}]),
+                         content_type="application/rss+xml")
+    add_monitored_source(workspace, make_source("rss", private, "1m"))
+    local_settings(workspace.path)
+    clock = FakeClock()
+    for _ in range(2):
+        with Monitor(load_workspace(workspace.path), workspace.open_store(), analyze=False,
+                     clock=clock.now, sleep=clock.sleep) as monitor:
+            poll = monitor.run_cycle().polls[0]
+        clock.moment += timedelta(hours=1)  # due again, for a fresh monitor (the robots cache is on the wall clock)
+        assert poll.outcome == "refused" and "robots.txt disallows" in poll.error
+    assert (site.hits("/robots.txt"), site.hits("/private/feed")) == (1, 0)
 
 
 class FakeClock:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -164,3 +167,44 @@ def test_article_links_that_fail_or_point_inside_keep_the_summary(site, fetcher,
     assert "HTTP 404" in documents["gone"].metadata["article_error"]
     assert documents["sneaky"].text == "Summary pointing at cloud metadata"
     assert "metadata address" in documents["sneaky"].metadata["article_error"]
+
+
+def frameline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "frameline", *args], capture_output=True, text=True, timeout=120)
+
+
+def said(result: subprocess.CompletedProcess) -> str:
+    """stderr with the usage box's borders and line wrapping taken out."""
+    return " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_import_takes_no_robots_allow_host_and_follow_links_on_the_command_line(site, tmp_path) -> None:
+    feed = site.serve("/private/feed.xml", rss_feed(summary_items(site, 1)), content_type="application/rss+xml")
+    page = site.serve("/private/statement", news_page("Statement", ARTICLE_PARAGRAPHS, site.url("/private/statement")))
+    workspace = str(tmp_path / "case")
+    assert frameline("init", workspace).returncode == 0
+
+    inside = frameline("import", "rss", feed, "-w", workspace)
+    assert inside.returncode == 1 and "loopback address" in inside.stderr
+    polite = frameline("import", "rss", feed, "--allow-host", "127.0.0.1", "-w", workspace)
+    assert polite.returncode == 1 and "robots.txt disallows" in polite.stderr
+    assert site.hits("/private/feed.xml") == 0
+
+    imported = frameline("import", "rss", feed, "--allow-host", "127.0.0.1", "--no-robots",
+                         "--follow-links", "never", "-g", "mainstream", "-w", workspace)
+    assert imported.returncode == 0, imported.stderr
+    assert "1 new, 0 duplicate, 0 rejected" in imported.stdout
+    assert site.hits("/articles/1") == 0  # never: the summary is kept, the article not fetched
+    pages = frameline("import", "web", page, "--allow-host", "127.0.0.1", "--no-robots", "-w", workspace)
+    assert "1 new, 0 duplicate, 0 rejected" in pages.stdout, pages.stderr
+    out = tmp_path / "all.jsonl"
+    assert frameline("export", "--format", "jsonl", "--out", str(out), "-w", workspace).returncode == 0
+    stored = sorted((d["title"], d["text"]) for d in map(json.loads, out.read_text(encoding="utf-8").splitlines()))
+    assert stored == [("Statement", "\n".join(ARTICLE_PARAGRAPHS)), ("Story 1", "Summary of story 1…")]
+
+    misplaced = frameline("import", "csv", str(tmp_path / "x.csv"), "--no-robots", "-w", workspace)
+    assert misplaced.returncode == 2 and "applies to the rss and web importer(s), not 'csv'" in said(misplaced)
+    for_web = frameline("import", "web", page, "--follow-links", "always", "-w", workspace)
+    assert for_web.returncode == 2 and "applies to the rss importer(s), not 'web'" in said(for_web)
+    bad = frameline("import", "rss", feed, "--follow-links", "sometimes", "-w", workspace)
+    assert bad.returncode == 2 and "'sometimes' is not one of auto, always, never" in said(bad)

@@ -86,6 +86,24 @@ def test_one_bad_path_does_not_stop_the_others(sqlite_store, tmp_path):
     assert logged["path"] == str(tmp_path / "missing.json") and "no such file" in logged["reason"]
 
 
+@pytest.mark.parametrize("importer, name, reason", [
+    ("rss", "feed.xml", "no such file (expected a feed URL or a saved RSS/Atom file)"),
+    ("rss", "", "is a folder, expected a feed URL or a saved RSS/Atom file"),
+    ("web", "saved.html", "no such file or folder (expected a URL, a file listing URLs, or saved .html pages)"),
+    ("web", "urls.txt", "no such file or folder (expected a URL, a file listing URLs, or saved .html pages)"),
+    ("files", "communiques", "no such file or folder"),
+    ("files", "statement.txt", "no such file or folder"),
+])
+def test_a_missing_path_is_a_clear_rejection_for_the_collectors_too(sqlite_store, tmp_path, importer, name, reason):
+    path = tmp_path / name if name else tmp_path
+    report = run_import(sqlite_store, importer, [path], rejects_dir=tmp_path / "rejects")
+    assert (report.new, report.rejected, report.failed_paths) == (0, 1, [str(path)])
+    rejection = report.sample_rejections[0]
+    assert (rejection.path, rejection.location, rejection.reason) == (str(path), None, reason)
+    logged = json.loads(report.rejects_file.read_text(encoding="utf-8"))
+    assert logged["reason"] == reason
+
+
 def test_import_is_recorded_with_its_counts_and_audited(sqlite_store, tmp_path):
     export = write_telegram_export(tmp_path / "result.json", many_messages(4))
     report = run_import(sqlite_store, "telegram", [export], ImportOptions(groups=("extremist",)), actor="alice")

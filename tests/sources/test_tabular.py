@@ -146,6 +146,80 @@ def test_utf8_bom_does_not_stick_to_the_first_column(tmp_path):
     assert documents[0].source.metadata["preset"] == "isis-related-tweets"
 
 
+def mixed_encoding_lines(rows: int, bad_at: int) -> list[bytes]:
+    """`rows` UTF-8 rows of Arabic and English, the one at index `bad_at` saved in Windows-1256 instead."""
+    lines = []
+    for index in range(rows):
+        name, user, when, text = ARABIC_TWEETS[index % 2]
+        text = f"{text} {index}" if index % 3 else f"post number {index} from Mosul"
+        encoding = "cp1256" if index == bad_at else "utf-8"
+        lines.append(f"{name},{user},{when},{text}\n".encode(encoding))
+    return lines
+
+
+@pytest.mark.parametrize("given", [None, "utf-8"])
+def test_one_windows_1256_row_in_a_utf8_csv_is_rejected_alone(tmp_path, given):
+    rows = mixed_encoding_lines(200, bad_at=120)
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"name,username,time,tweets\n" + b"".join(rows))
+    options = ImportOptions(mapping={"text": "tweets", "author": "name", "published": "time"}, encoding=given)
+    documents, rejected = read_all(CsvDump(options), path)
+    assert [(r.location, r.reason.startswith("not decodable as utf-8")) for r in rejected] == [("line 122", True)]
+    expected = [row.decode("utf-8").split(",")[3].rstrip("\n") for i, row in enumerate(rows) if i != 120]
+    assert [d.text for d in documents] == expected
+    assert documents[0].author == "أبو محمد" and documents[0].source.metadata["encoding"] == "utf-8"
+
+
+def test_one_windows_1256_line_in_a_utf8_jsonl_is_rejected_alone(tmp_path, store):
+    lines = [json.dumps({"id": i, "text": f"{ARABIC_TWEETS[i % 2][3]} {i}"}, ensure_ascii=False) + "\n"
+             for i in range(150)]
+    data = [line.encode("cp1256" if i == 70 else "utf-8") for i, line in enumerate(lines)]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"".join(data))
+    report = run_import(store, "jsonl", [path], ImportOptions(mapping={"text": "text", "native_id": "id"}),
+                        rejects_dir=tmp_path)
+    assert (report.new, report.rejected) == (149, 1)
+    assert report.sample_rejections[0].location == "line 71"
+    assert "not decodable as utf-8" in report.sample_rejections[0].reason
+    stored = {d.native_id: d.text for d in store.iter_documents(DocumentFilter())}
+    assert "70" not in stored and stored["71"] == f"{ARABIC_TWEETS[1][3]} 71"
+
+
+def test_a_short_mixed_file_is_not_stored_as_garbage(tmp_path):
+    # Two UTF-8 rows and one Windows-1256 row: charset-normalizer alone took this for gb18030.
+    rows = mixed_encoding_lines(3, bad_at=1)
+    path = tmp_path / "short.csv"
+    path.write_bytes(b"name,username,time,tweets\n" + b"".join(rows))
+    documents, rejected = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), path)
+    assert [r.location for r in rejected] == ["line 3"]
+    assert [d.author for d in documents] == ["أبو محمد", "أبو محمد"]
+    assert documents[0].text == "post number 0 from Mosul"
+
+
+def test_utf8_rows_in_a_mostly_windows_1256_file_stay_utf8(tmp_path):
+    rows = [f"{ARABIC_TWEETS[0][0]},u,1/1/2017 00:00,{ARABIC_TWEETS[i % 2][3]}\n".encode("cp1256" if i % 5 else "utf-8")
+            for i in range(40)]
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(b"name,username,time,tweets\n" + b"".join(rows))
+    documents, rejected = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), path)
+    assert rejected == []
+    assert [d.text for d in documents] == [ARABIC_TWEETS[i % 2][3] for i in range(40)]
+    assert documents[0].source.metadata["encoding"] == "cp1256 (detected), with 8 line(s) in utf-8"
+
+
+def test_excel_unicode_text_utf16_tsv_is_read_as_one_stream(tmp_path):
+    rows = "".join(f"{name}\t{text}\n" for name, _, _, text in ARABIC_TWEETS)
+    path = write_csv(tmp_path / "excel.tsv", f"name\ttweets\n{rows}", encoding="utf-16")
+    documents, rejected = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), path)
+    assert rejected == []
+    assert [(d.author, d.text) for d in documents] == [(name, text) for name, _, _, text in ARABIC_TWEETS]
+    assert documents[0].source.metadata["encoding"] == "utf-16 with BOM"
+    without_bom = write_csv(tmp_path / "no-bom.tsv", "name\ttweets\nAbu Muhammad\tStill standing in Mosul\n",
+                            encoding="utf-16-le")  # valid UTF-8 too, with a NUL after every letter
+    documents, _ = read_all(CsvDump(ImportOptions(mapping={"text": "tweets", "author": "name"})), without_bom)
+    assert [(d.author, d.text) for d in documents] == [("Abu Muhammad", "Still standing in Mosul")]
+
+
 # -- CSV records -----------------------------------------------------------------------------------
 
 

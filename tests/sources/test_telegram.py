@@ -50,6 +50,39 @@ def test_media_only_message_is_a_document_with_empty_text_and_its_media(shared_d
                                  "width": 801, "height": 526}]
 
 
+def test_voice_messages_audio_and_other_files_keep_their_media_type_and_details(shared_data):
+    items = {item.native_id: item for item in documents(read_all(shared_data / "telegram" / "tg2md-channel-2020"))}
+    assert items["7"].text == "" and items["7"].media == [{
+        "type": "voice_message", "file": "voice_messages/audio_1@12-11-2020_13-01-05.ogg", "mime_type": "audio/ogg",
+        "duration_seconds": 2}]
+    assert items["8"].media == [{"type": "audio_file", "file": "files/test-sound.ogg",
+                                 "mime_type": "audio/x-vorbis+ogg", "duration_seconds": 1}]
+    # A file without a media_type (a document) is a "file", its caption the text.
+    assert items["22"].text == "test file other than sound"
+    assert items["22"].media == [{"type": "file", "file": "files/dice.svg", "mime_type": "image/svg+xml",
+                                  "width": 622, "height": 406}]
+
+
+def test_new_format_file_names_sizes_and_performers_are_kept(tmp_path):
+    export = write_telegram_export(tmp_path / "result.json", [
+        new_message(1, "Issue 11", file="files/dabiq-11.pdf", file_name="dabiq-11.pdf", file_size=5_242_880,
+                    mime_type="application/pdf"),
+        new_message(2, "", file="files/nashid.mp3", file_name="nashid.mp3", media_type="audio_file",
+                    performer="Ajnad", title="Nashid", duration_seconds=240, mime_type="audio/mpeg"),
+        new_message(3, "", file="(File not included. Change data exporting settings to download.)",
+                    file_name="speech.mp4", media_type="video_file"),
+    ])
+    media = [item.media for item in documents(read_all(export))]
+    assert media == [
+        [{"type": "file", "file": "files/dabiq-11.pdf", "file_name": "dabiq-11.pdf", "mime_type": "application/pdf",
+          "file_size": 5_242_880}],
+        [{"type": "audio_file", "file": "files/nashid.mp3", "file_name": "nashid.mp3", "mime_type": "audio/mpeg",
+          "duration_seconds": 240, "performer": "Ajnad", "title": "Nashid"}],
+        [{"type": "video_file", "missing": "(File not included. Change data exporting settings to download.)",
+          "file_name": "speech.mp4"}],
+    ]
+
+
 def test_old_format_local_dates_are_taken_as_utc_and_say_so(shared_data):
     items = documents(read_all(shared_data / "telegram" / "tg2md-channel-2020"))
     first = items[0]

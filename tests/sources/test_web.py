@@ -110,6 +110,24 @@ def test_command_line_import_of_a_url(site, tmp_path) -> None:
     assert "1 new, 0 duplicate, 0 rejected" in allowed.stdout
 
 
+def test_a_redirect_chain_ends_as_the_document_of_the_final_page(site, options, workspace) -> None:
+    final = site.url("/world/2017/mosul-liberated")
+    start = site.serve("/r/abc123", b"", status=301, content_type="", headers={"Location": "/go/mosul"})
+    site.serve("/go/mosul", b"", status=302, content_type="", headers={"Location": final})
+    site.serve("/world/2017/mosul-liberated", news_page("Mosul declared liberated", ARTICLE_PARAGRAPHS, final))
+    store = workspace.open_store()
+    report = run_import(store, "web", [start], options)
+    assert report.summary() == "1 new, 0 duplicate, 0 rejected"
+    document = store.get_document(report.new_ids[0], with_raw=True)
+    assert document.text == "\n".join(ARTICLE_PARAGRAPHS) and document.title == "Mosul declared liberated"
+    assert (document.url, document.native_id) == (final, final)
+    assert (document.raw["url"], document.raw["requested_url"]) == (final, start)
+    assert document.raw["redirects"] == [start, site.url("/go/mosul")]
+    assert [site.hits(p) for p in ("/r/abc123", "/go/mosul", "/world/2017/mosul-liberated")] == [1, 1, 1]
+    # The same article reached straight away is the same document.
+    assert run_import(store, "web", [final], options).summary() == "0 new, 1 duplicate, 0 rejected"
+
+
 def test_page_redirecting_to_cloud_metadata_is_a_clear_rejection(site, options, workspace) -> None:
     url = site.serve("/go", b"", status=302, content_type="",
                      headers={"Location": "http://169.254.169.254/latest/meta-data/iam/security-credentials/"})

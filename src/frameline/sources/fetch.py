@@ -14,7 +14,9 @@ the rules are in one place:
   goes to the address that was checked, so DNS cannot answer differently
   between the check and the request;
 - a clear User-Agent, a minimum interval between requests to one host, and
-  robots.txt honoured unless the source says otherwise.
+  robots.txt honoured unless the source says otherwise, each site's rules
+  re-read daily (a monitor running for weeks), and kept between runs in a
+  `RobotsCache` when one is given (cron runs of `watch --once`).
 
 Refusals (policy) and failures (network, HTTP errors) are separate types: the
 monitor retries failures with back-off and reports refusals as they are.
@@ -34,12 +36,12 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from frameline import __version__
+from frameline.sources.robots_cache import MISSING, ROBOTS_TTL_S, RobotsCache
 
 USER_AGENT = f"Frameline/{__version__} (open-source research collector; +https://frameline.invalid/collector)"
 ROBOTS_AGENT = "Frameline"
 MEGABYTE = 1024 * 1024
 ROBOTS_MAX_BYTES = 512 * 1024
-ROBOTS_TTL_S = 24 * 3600  # a monitor running for weeks re-reads a site's rules daily
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 # 100.64/10 (carrier-grade NAT) is not "private" to the ipaddress module but is never a public site.
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
@@ -146,8 +148,9 @@ def _ascii_host(url: str, host: str) -> str:
 class Fetcher:
     """One HTTP client with the rules above; reuse it for a whole import or monitor cycle."""
 
-    def __init__(self, policy: FetchPolicy | None = None) -> None:
+    def __init__(self, policy: FetchPolicy | None = None, robots_cache: RobotsCache | None = None) -> None:
         self.policy = policy or FetchPolicy()
+        self.robots_cache = robots_cache
         timeout = httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout)
         # No kept-alive connections: they are pooled by address, and a TLS connection verified for one
         # host must not carry a request for another host on the same address (a CDN).
@@ -156,7 +159,7 @@ class Fetcher:
                                     limits=httpx.Limits(max_keepalive_connections=0),
                                     headers={"User-Agent": self.policy.user_agent})
         self._next_turn: dict[str, float] = {}
-        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
+        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}  # origin -> (fetched at, rules)
 
     def close(self) -> None:
         self._client.close()
@@ -284,16 +287,31 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return  # _get_once refuses it with the real reason
         origin = f"{parts.scheme}://{parts.netloc}"
-        loaded_at, rules = self._robots.get(origin, (None, None))
-        if loaded_at is None or time.monotonic() - loaded_at > ROBOTS_TTL_S:
-            rules = self._load_robots(origin)
-            self._robots[origin] = (time.monotonic(), rules)
+        fetched_at, rules = self._robots.get(origin, (None, None))
+        if fetched_at is None or not 0 <= time.time() - fetched_at <= ROBOTS_TTL_S:
+            fetched_at, rules = self._robots_rules(origin)
+            self._robots[origin] = (fetched_at, rules)
         if rules is not None and not rules.can_fetch(ROBOTS_AGENT, url):
             raise FetchRefused(url, f"{origin}/robots.txt disallows it for crawlers "
                                     "(switch robots off for this source if monitoring must ignore it)")
 
-    def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """The site's rules, None when it has none; a server error is taken as 'keep out for now' (RFC 9309)."""
+    def _robots_rules(self, origin: str) -> tuple[float, RobotFileParser | None]:
+        """The site's rules and when they were fetched: from the cache while fresh, else from the site."""
+        cached = self.robots_cache.get(origin) if self.robots_cache is not None else MISSING
+        if cached is not MISSING:
+            fetched_at, text = cached  # type: ignore[misc]
+        else:
+            fetched_at, text = time.time(), self._load_robots(origin)
+            if self.robots_cache is not None:
+                self.robots_cache.put(origin, text, fetched_at)
+        if text is None:
+            return fetched_at, None
+        rules = RobotFileParser(origin + "/robots.txt")
+        rules.parse(text.splitlines())
+        return fetched_at, rules
+
+    def _load_robots(self, origin: str) -> str | None:
+        """The site's robots.txt, None when it has none; a server error is taken as 'keep out for now' (RFC 9309)."""
         robots_url = origin + "/robots.txt"
         try:
             result = self.fetch(robots_url, robots=False, max_bytes=ROBOTS_MAX_BYTES, accept="text/plain")
@@ -306,6 +324,4 @@ class Fetcher:
             if "over the" in error.reason or "past the" in error.reason:
                 return None  # a robots.txt too large to be one
             raise
-        rules = RobotFileParser(robots_url)
-        rules.parse(result.content.decode("utf-8", errors="replace").splitlines())
-        return rules
+        return result.content.decode("utf-8", errors="replace")

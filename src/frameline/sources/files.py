@@ -26,7 +26,7 @@ from frameline.records import RawDocument, SourceRef, SpanDraft, utc
 from frameline.sources.article import decode_html, extract_article
 from frameline.sources.base import Importer, ImportRejected
 from frameline.sources.collection import Collecting
-from frameline.sources.text_decoding import choose_decoding
+from frameline.sources.text_decoding import choose_decoding, decode_document
 
 PAGE_LAYER = "page"
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -96,7 +96,7 @@ class DocumentFiles(Importer):
         if path.stat().st_size > MAX_TEXT_FILE_BYTES:
             raise ImportRejected(path, None, f"a text file larger than {MAX_TEXT_FILE_BYTES:,} bytes")
         decoding = choose_decoding(path, self.options.encoding)
-        text = path.read_bytes().decode(decoding.codec, errors=decoding.errors).replace("\r\n", "\n").strip()
+        text = decode_document(path, path.read_bytes(), decoding).replace("\r\n", "\n").strip()
         if not text:
             raise ImportRejected(path, None, "empty file")
         title = None

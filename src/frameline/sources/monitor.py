@@ -10,6 +10,9 @@ others go on.  Nothing a source does can stop the loop: every poll is caught.
 State lives in the database (`collection_status`): when each target is due,
 its consecutive failures, last error, and the ETag / Last-Modified to send,
 so a restarted monitor picks up the schedule and the back-off where they were.
+The sites' robots.txt answers are kept for a day in the workspace
+(`robots-cache.json`), so a cron-run `watch --once` of an unchanged feed costs
+one 304 and no robots.txt request.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from frameline import pipeline
 from frameline.sources.base import ImportOptions
 from frameline.sources.collection import HttpState
 from frameline.sources.fetch import Fetcher, FetchPolicy, FetchRefused
+from frameline.sources.robots_cache import RobotsCache
 from frameline.sources.runner import run_import
 from frameline.sources.schedule import MonitoredSource, ScheduleError, monitor_settings, monitored_sources
 from frameline.store import SqlStore
@@ -33,6 +37,7 @@ log = logging.getLogger("frameline.monitor")
 
 MAX_BACKOFF_S = 24 * 3600
 MAX_NAP_S = 30.0  # re-read the settings at least this often while waiting (sources added meanwhile)
+ROBOTS_CACHE_FILE = "robots-cache.json"  # in the workspace folder
 
 
 @dataclass
@@ -101,11 +106,19 @@ class Monitor:
         self._last_good: list[MonitoredSource] = []
         self._rejected_files: dict[str, set[tuple[str, str]]] = {}  # per drop folder, for this run
         settings = monitor_settings(workspace)
+        self.robots_cache = RobotsCache(workspace.path / ROBOTS_CACHE_FILE)
         self.fetcher = Fetcher(FetchPolicy.allowing(settings["allow_hosts"], min_interval=settings["host_interval_s"],
-                                                    read_timeout=settings["timeout_s"]))
+                                                    read_timeout=settings["timeout_s"]), robots_cache=self.robots_cache)
 
     def close(self) -> None:
         self.fetcher.close()
+        self._save_robots()
+
+    def _save_robots(self) -> None:
+        try:
+            self.robots_cache.save()
+        except OSError as error:  # a read-only workspace costs robots.txt requests, not the monitor
+            log.warning("could not keep the robots.txt answers in %s: %s", self.robots_cache.path, error)
 
     def __enter__(self) -> Monitor:
         return self
@@ -172,6 +185,7 @@ class Monitor:
             poll = self.poll(source)
             cycle.polls.append(poll)
             log.info("cycle %d: %s %s: %s", number, source.kind, source.target, poll.describe())
+        self._save_robots()
         if self.analyze and cycle.new:
             self._analyse(cycle)
         log.info("cycle %d done: %d polled, %d new, %d failing%s", number, len(cycle.polls), cycle.new,

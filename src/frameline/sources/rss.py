@@ -29,7 +29,7 @@ from defusedxml import DefusedXmlException
 
 from frameline.records import RawDocument, SourceRef
 from frameline.sources.article import decode_html, extract_article, html_to_text
-from frameline.sources.base import Importer, ImportRejected
+from frameline.sources.base import Importer, ImportRejected, require_file
 from frameline.sources.collection import Collecting, is_url
 from frameline.sources.fetch import FetchError
 
@@ -102,8 +102,7 @@ class RssFeed(Importer):
             state.etag, state.last_modified, state.not_modified = result.etag, result.last_modified, False
 
     def _from_file(self, collecting: Collecting, path: Path) -> Iterator[RawDocument | ImportRejected]:
-        if not path.is_file():
-            raise ImportRejected(path, None, "no such file (expected a feed URL or a saved RSS/Atom file)")
+        require_file(path, "a feed URL or a saved RSS/Atom file")
         if path.stat().st_size > FEED_MAX_BYTES:
             raise ImportRejected(path, None, f"larger than {FEED_MAX_BYTES:,} bytes; not a feed")
         yield from self._entries(collecting, parse_feed(path.read_bytes(), str(path)), str(path), online=False)

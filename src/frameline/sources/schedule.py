@@ -97,6 +97,23 @@ def make_source(kind: str, target: str, every: str | float, groups: tuple[str, .
                            bool(robots), follow_links)
 
 
+def create_drop_folder(kind: str, target: str) -> Path | None:
+    """Create a `files` source's missing folder, and return it; None when there was nothing to create.
+
+    A drop folder is usually set up before anything is dropped in it, so a
+    missing one is made rather than refused; a `web` target must already hold
+    its saved pages, so it is left to `make_source` to refuse.
+    """
+    if kind != "files" or is_url(target) or Path(target).exists():
+        return None
+    folder = Path(target).resolve()
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        raise ScheduleError(f"cannot create the drop folder {str(folder)!r}: {error.strerror or error}") from error
+    return folder
+
+
 def _section(workspace: Workspace) -> dict[str, Any]:
     section = workspace.settings.get(SETTINGS_KEY) or {}
     if not isinstance(section, dict):

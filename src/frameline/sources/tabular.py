@@ -10,7 +10,8 @@ against the presets, and what was chosen is recorded on the Source.
 
 Files are read as streams, row by row, whatever their size, in the encoding
 text_decoding.py chooses (Arabic exports saved from Excel are usually
-Windows-1256); the encoding used is recorded on the Source as well.
+Windows-1256); the encoding used is recorded on the Source as well, and a
+row whose bytes do not decode in it is rejected on its own.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from frameline.records import RawDocument, SourceRef, SpanDraft
 from frameline.sources.base import Importer, ImportRejected, require_file
 from frameline.sources.column_presets import FIELDS, Preset, choose_preset
 from frameline.sources.column_presets import available_presets as available_presets  # listed from here by callers
 from frameline.sources.dates import DateUnreadable, UnknownTimeZone, parse_date, time_zone
-from frameline.sources.text_decoding import Decoding, bounded_lines, choose_decoding, open_text
+from frameline.sources.text_decoding import Decoding, DecodedLines, choose_decoding
 from frameline.sources.tweet_entities import TweetText, place_entities, tweet_language, tweet_url, v2_entities
 
 MAX_FIELD_CHARS = 10 * 1024 * 1024  # one tweet or post, however padded, is far below this
@@ -248,19 +249,21 @@ class CsvDump(Importer):
         decoding = choose_decoding(path, self.options.encoding)
         csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
         delimiter = self.options.extra.get("delimiter") or ("\t" if path.suffix.lower() == ".tsv" else ",")
-        with open_text(path, decoding, newline="") as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
+        with DecodedLines(path, decoding, universal=True) as lines:
+            reader = csv.reader(lines.text(), delimiter=delimiter)
             try:
                 header = [column.strip() for column in next(reader)]
             except StopIteration:
                 raise ImportRejected(path, None, "empty file (no header line)") from None
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ImportRejected(path, "line 1", f"unreadable header: {error}") from error
+            if problems := _undecodable(lines, 1, reader.line_num):
+                raise ImportRejected(path, "line 1", f"unreadable header: {problems}")
             preset, detected = choose_preset(self.options, path, "csv", header)
             mapper = RecordMapper(self, path, make_plan(self, path, header, decoding, preset, detected))
-            yield from self._rows(reader, header, mapper, path)
+            yield from self._rows(reader, lines, header, mapper, path)
 
-    def _rows(self, reader: Any, header: list[str], mapper: RecordMapper, path: Path,
+    def _rows(self, reader: Any, lines: DecodedLines, header: list[str], mapper: RecordMapper, path: Path,
               ) -> Iterator[RawDocument | ImportRejected]:
         start = reader.line_num + 1
         while True:
@@ -273,9 +276,12 @@ class CsvDump(Importer):
                 yield ImportRejected(path, location, _csv_problem(error))
                 start = reader.line_num + 1
                 continue
-            except UnicodeDecodeError as error:
+            except UnicodeDecodeError as error:  # only from a file read as one stream (UTF-16)
                 raise ImportRejected(path, location, f"not {mapper.plan.decoding.label}: {error}") from error
-            start = reader.line_num + 1
+            first, start = start, reader.line_num + 1
+            if lines.undecodable and (problems := _undecodable(lines, first, reader.line_num)):
+                yield ImportRejected(path, location, problems, excerpt=",".join(row))
+                continue
             if not row:
                 continue
             if len(row) != len(header):
@@ -287,6 +293,18 @@ class CsvDump(Importer):
                 continue
             values = dict(zip(header, row))
             yield mapper.document(FlatRecord(values, values, location))
+
+
+def _undecodable(lines: DecodedLines, first: int, last: int) -> str | None:
+    """Why the record on lines first..last did not decode, or None when every line of it did."""
+    if not lines.undecodable:
+        return None
+    found = [(number, lines.undecodable.pop(number)) for number in range(first, last + 1)
+             if number in lines.undecodable]
+    if not found:
+        return None
+    number, reason = found[0]
+    return reason if first == last else f"line {number}: {reason}"
 
 
 def _csv_problem(error: csv.Error) -> str:
@@ -302,8 +320,8 @@ class JsonlDump(Importer):
     def read(self, path: Path) -> Iterator[RawDocument | ImportRejected]:
         require_file(path, "a JSON Lines file")
         decoding = choose_decoding(path, self.options.encoding)
-        with open_text(path, decoding, newline="\n") as stream:
-            objects = _json_objects(stream, path)
+        with DecodedLines(path, decoding, universal=False) as lines:
+            objects = _json_objects(lines, path)
             peeked = _peek(objects, JSONL_PEEK_LINES)
             first = next((item for item in peeked if not isinstance(item, ImportRejected)), None)
             if first is None:
@@ -327,10 +345,13 @@ def _records(items: Iterable[Any], layout: Any) -> Iterator[FlatRecord | ImportR
             yield from layout(*item)
 
 
-def _json_objects(stream: IO[str], path: Path) -> Iterator[tuple[dict[str, Any], str] | ImportRejected]:
+def _json_objects(lines: DecodedLines, path: Path) -> Iterator[tuple[dict[str, Any], str] | ImportRejected]:
     """Each line's object with its location; a broken line is a rejection and reading goes on."""
-    for number, line in bounded_lines(stream, path, MAX_FIELD_CHARS):
+    for number, line in lines.lines(MAX_FIELD_CHARS):
         location = f"line {number}"
+        if number in lines.undecodable:
+            yield ImportRejected(path, location, lines.undecodable.pop(number), excerpt=line)
+            continue
         if line is None:
             yield ImportRejected(path, location, f"line longer than {MAX_FIELD_CHARS} characters")
             continue

@@ -43,6 +43,9 @@ class WebPages(Importer):
                     raise ImportRejected(str(path), None, error.reason) from error
                 return
             path = Path(path)
+            if not path.exists():
+                raise ImportRejected(path, None, "no such file or folder (expected a URL, a file listing URLs, "
+                                                 "or saved .html pages)")
             if path.is_dir():
                 pages = sorted(p for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES and p.is_file())
                 if not pages:
