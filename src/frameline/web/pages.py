@@ -1,10 +1,9 @@
-"""The reading pages: overview, search (with export), document, frames over time."""
+"""The reading pages: overview, search (with export), document (frames over time: `pages_insights`)."""
 
 from __future__ import annotations
 
 import io
 import json
-from urllib.parse import urlencode
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Request
@@ -127,19 +126,3 @@ def _with_sources(store, ids: list[int]) -> list[tuple]:  # noqa: ANN001
     found = store.get_documents(ids)
     sources = {source.id: source for source in store.list_sources()}
     return [(found[i], sources[found[i].source_id]) for i in ids if i in found]
-
-
-@router.get("/frames", response_class=HTMLResponse)
-def frames(request: Request, who: Principal = Depends(viewer)):
-    store = context(request).store
-    groups = sorted({group for source in store.list_sources() for group in source.groups})
-    params = request.query_params
-    chosen = [g for g in params.getlist("group") if g in groups]
-    query = urlencode([("interval", "day" if params.get("interval") == "day" else "week"),
-                       ("measure", "share" if params.get("measure") == "share" else "count"),
-                       *(("group", g) for g in chosen),
-                       *((key, params[key][:10]) for key in ("since", "until") if params.get(key))])
-    return render(request, "frames.html", groups=groups, frames=browse.label_counts(store, "frame"),
-                  interval=params.get("interval", "week"), measure=params.get("measure", "count"),
-                  chosen=chosen, since=params.get("since", "")[:10], until=params.get("until", "")[:10],
-                  api_query=query)
