@@ -34,7 +34,9 @@ router = APIRouter(include_in_schema=False)
 viewer = require("viewer")
 analyst = require("analyst")
 DAILY_UP_TO_DAYS = 120  # a window up to this long is drawn per day, longer ones per week
-DEFAULT_WINDOW_SHARE = 0.98  # with no window given, the stretch holding this share of frame labels
+# With no window given, outlying stretches (after a gap of STRAGGLER_GAP of the span) that together hold
+# under STRAGGLER_SHARE of the frame labels are left out of the default view.
+STRAGGLER_SHARE, STRAGGLER_GAP, MIN_GAP = 0.05, 0.1, 4
 MAX_CLUSTERS = 500
 MAX_MEMBERS_SHOWN = 300
 
@@ -94,27 +96,38 @@ def _trimmed(timeline: Timeline) -> Timeline:
     return replace(timeline, buckets=timeline.buckets[first:last], groups=groups)
 
 
-def default_window(timeline: Timeline, share: float = DEFAULT_WINDOW_SHARE) -> tuple[date, date] | None:
-    """The shortest run of buckets that keeps `share` of the frame labels, cutting stragglers at both ends.
+def default_window(timeline: Timeline) -> tuple[date, date] | None:
+    """The buckets that hold the story, without stragglers: (first day, last day), or None without labels.
 
     A corpus with a few posts from years before its main story would otherwise
-    squash the story into a sliver of the chart.  Returns (first day, last day).
+    squash the story into a sliver of the chart.  The labelled buckets are split
+    at empty gaps of at least STRAGGLER_GAP of the span (and MIN_GAP buckets);
+    leading and trailing pieces are left out while together they hold under
+    STRAGGLER_SHARE of the frame labels.  A series without such gaps is kept whole.
     """
     totals = _frame_totals(timeline)
     whole = sum(totals)
     if not whole:
         return None
-    allowed, first, last = whole * (1 - share) / 2, 0, len(totals) - 1
-    dropped = 0
-    while first < last and dropped + totals[first] <= allowed:
-        dropped += totals[first]
+    gap = max(MIN_GAP, round(STRAGGLER_GAP * len(totals)))
+    pieces: list[list[int]] = []  # [first, last, labels] of each run of buckets without a long gap
+    for index, total in enumerate(totals):
+        if not total:
+            continue
+        if pieces and index - pieces[-1][1] <= gap:
+            pieces[-1][1], pieces[-1][2] = index, pieces[-1][2] + total
+        else:
+            pieces.append([index, index, total])
+    first, last, dropped = 0, len(pieces) - 1, 0
+    while first < last and dropped + pieces[first][2] < STRAGGLER_SHARE * whole:
+        dropped += pieces[first][2]
         first += 1
-    dropped = 0
-    while last > first and dropped + totals[last] <= allowed:
-        dropped += totals[last]
+    while last > first and dropped + pieces[last][2] < STRAGGLER_SHARE * whole:
+        dropped += pieces[last][2]
         last -= 1
     step = timedelta(days=1 if timeline.interval == "day" else 7)
-    return date.fromisoformat(timeline.buckets[first]), date.fromisoformat(timeline.buckets[last]) + step - timedelta(days=1)
+    return (date.fromisoformat(timeline.buckets[pieces[first][0]]),
+            date.fromisoformat(timeline.buckets[pieces[last][1]]) + step - timedelta(days=1))
 
 
 def _sides(store, groups: list[str], since: date | None, until: date | None,  # noqa: ANN001
@@ -124,8 +137,10 @@ def _sides(store, groups: list[str], since: date | None, until: date | None,  # 
     return [side.restricted_to(event) for side in sides]
 
 
-def _events_within(events: list[Event], first: str, last: str) -> list[tuple[str, str, str]]:
-    """(name, first day, last day) of the stored events that overlap the charted buckets."""
+def _events_within(events: list[Event], timeline: Timeline) -> list[tuple[str, str, str]]:
+    """(name, first day, last day) of the stored events that overlap the charted buckets, clipped to them."""
+    first = timeline.buckets[0]
+    last = (date.fromisoformat(timeline.buckets[-1]) + timedelta(days=6 if timeline.interval == "week" else 0)).isoformat()
     found = []
     for event in events:
         if event.starts_at is None or event.ends_at is None:
@@ -151,7 +166,7 @@ def frames(request: Request, who: Principal = Depends(viewer)):
     colours = charts.frame_colours(all_frames)
     defaulted = None
     if all_frames and since is None and until is None and event is None:
-        # No window asked for: the stretch that holds nearly all frame labels (see default_window).
+        # No window asked for: the stretch that holds the story, without stragglers (see default_window).
         overview = frame_timeline(store, _sides(store, chosen or groups, None, None, None), interval="week",
                                   frames=all_frames, detect=False)
         window = default_window(overview)
@@ -173,8 +188,7 @@ def frames(request: Request, who: Principal = Depends(viewer)):
         timeline = _trimmed(frame_timeline(store, _sides(store, chosen or groups, since, until, event),
                                            interval=interval, frames=all_frames, detect=True))
         if timeline.buckets:
-            shaded = _events_within([e for e in events if event is None or e.name != event.name],
-                                    timeline.buckets[0], timeline.buckets[-1])
+            shaded = _events_within([e for e in events if event is None or e.name != event.name], timeline)
             figures = [(group.label, figure_block(charts.timeline_figure(timeline, group, measure, colours, shaded)))
                        for group in timeline.groups if any(sum(series.volume) for series in group.frames)]
             quiet = [group.label for group in timeline.groups if not any(sum(series.volume) for series in group.frames)]
