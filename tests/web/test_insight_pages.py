@@ -117,8 +117,11 @@ def test_compare_quotes_evidence_from_both_sides_with_links(mosul):
 
 def test_the_url_holds_the_choice_and_a_search_box_wins(mosul):
     viewer = mosul["viewer"]
-    page = viewer.get("/compare", params={"a": "group:extremist", "a_q": "Baghdad", "b": "source:Reuters World",
-                                          "event": "mosul-2017"}).text
+    submitted = viewer.get("/compare", params={"a": "group:extremist", "a_q": "Baghdad", "b": "source:Reuters World",
+                                               "b_q": "", "event": "mosul-2017"})
+    assert submitted.status_code == 303  # the form's fields become the short URL that names the sides
+    assert submitted.headers["location"] == "/compare?a=search%3ABaghdad&b=source%3AReuters+World&event=mosul-2017"
+    page = viewer.get(submitted.headers["location"]).text
     link = re.search(r'<a href="/compare\?([^"]+)" id="share-link">', page).group(1)
     assert parse_qs(unquote(link.replace("&amp;", "&"))) == {
         "a": ["search:Baghdad"], "b": ["source:Reuters World"], "event": ["mosul-2017"]}

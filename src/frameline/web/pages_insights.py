@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from markupsafe import Markup
 
 from frameline.insights.contrast import contrast_groups
@@ -229,6 +229,8 @@ def compare(request: Request, who: Principal = Depends(viewer)):
     groups = _groups(store)
     spec_a, spec_b = side_spec(params, "a"), side_spec(params, "b")
     event_name = (params.get("event") or "").strip()
+    if "a_q" in params or "b_q" in params:  # the form: on to the short URL that names the sides (to share)
+        return RedirectResponse(f"/compare?{_compare_query(spec_a, spec_b, event_name)}", 303)
     if not spec_a and not spec_b and not params and len(groups) >= 2:
         spec_a, spec_b = f"group:{groups[0]}", f"group:{groups[1]}"  # a first visit shows a comparison at once
     result, error, status = None, None, 200
@@ -246,8 +248,8 @@ def compare(request: Request, who: Principal = Depends(viewer)):
         evidence_frames = [row for row in result.frames if row.significant] or result.frames[:3]
     return render(request, "compare.html", status_code=status, groups=groups, sources=store.list_sources(),
                   events=store.list_events(), spec_a=spec_a, spec_b=spec_b, event_name=event_name,
-                  text_a=params.get("a_q") or (spec_a[7:] if spec_a.startswith("search:") else ""),
-                  text_b=params.get("b_q") or (spec_b[7:] if spec_b.startswith("search:") else ""),
+                  text_a=spec_a[7:] if spec_a.startswith("search:") else "",
+                  text_b=spec_b[7:] if spec_b.startswith("search:") else "",
                   result=result, error=error, open_frames={row.frame for row in evidence_frames},
                   figure=figure_block(charts.contrast_figure(result)) if result and result.frames else None,
                   query=_compare_query(spec_a, spec_b, event_name))
