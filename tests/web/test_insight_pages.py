@@ -201,7 +201,7 @@ def test_each_frame_keeps_one_colour_on_every_chart(mosul):
 
 def test_frames_over_time_defaults_to_the_window_that_holds_the_story(mosul):
     page = mosul["viewer"].get("/frames").text
-    assert re.search(r'id="default-window">Showing 2017-06-\d\d to 2017-07-\d\d, the stretch', page)
+    assert re.search(r'id="default-window">Showing 2017-06-\d\d to 2017-07-\d\d, leaving out', page)
     first_buckets = {trace["x"][0] for figure in figures(page).values() for trace in figure["data"]}
     assert min(first_buckets) >= "2017-06-19"  # the 2014 straggler is left out of the default view
     assert 'name="since" value=""' in page  # the form still shows no window of its own
@@ -251,3 +251,21 @@ def test_the_insight_pages_allow_inline_styles_for_plotly_only(mosul):
     for path in ("/compare", "/frames", "/clusters/1"):
         assert "style-src 'self' 'unsafe-inline'" in viewer.get(path).headers["content-security-policy"], path
     assert "unsafe-inline" not in viewer.get("/clusters").headers["content-security-policy"]
+
+
+def test_the_default_window_cuts_stragglers_but_never_a_small_groups_own_stretch():
+    from frameline.insights.timelines import FrameSeries, GroupSeries, Timeline
+    from frameline.web.pages_insights import default_window
+
+    buckets = [f"2017-01-{day:02d}" for day in range(1, 31)]
+
+    def group(label: str, volume: list[int]) -> GroupSeries:
+        return GroupSeries(label, [1] * 30, [FrameSeries("f", "f", volume, [None] * 30)])
+
+    big = [1] + [0] * 9 + [10] * 10 + [0] * 10  # one straggler on day 1, the story on days 11-20
+    small = [0] * 27 + [1, 1, 0]  # a small group whose only posts come a week after the story
+    assert default_window(Timeline("day", buckets, [group("big", big)])) == (
+        datetime(2017, 1, 11).date(), datetime(2017, 1, 20).date())
+    assert default_window(Timeline("day", buckets, [group("big", big), group("small", small)])) == (
+        datetime(2017, 1, 11).date(), datetime(2017, 1, 29).date())
+    assert default_window(Timeline("day", buckets, [group("big", [0] * 30)])) is None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse
 
 from frameline.reports.exports import write_csv, write_jsonl, export_records
 from frameline.store import QuerySyntaxError, SearchQuery, browse
 from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, require
+from frameline.web.downloads import download
 from frameline.web.highlight import LAYER_ORDER, evidence, layer_class
 from frameline.web.highlight import render as render_highlights
 from frameline.web.search_params import SearchForm
@@ -86,11 +86,7 @@ def export(request: Request, format: str = "csv", who: Principal = Depends(analy
     buffer = io.StringIO()
     count = (write_csv if format == "csv" else write_jsonl)(export_records(web.store, document_filter), buffer)
     web.store.audit(who.name, "export", "web", {"format": format, "documents": count, "search": form.params()})
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    body = ("\ufeff" if format == "csv" else "") + buffer.getvalue()
-    return StreamingResponse(iter([body.encode("utf-8")]),
-                             media_type="text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson",
-                             headers={"Content-Disposition": f'attachment; filename="frameline-{stamp}.{format}"'})
+    return download(buffer.getvalue(), format)
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from frameline.insights.contrast import contrast_groups
@@ -29,14 +29,15 @@ from frameline.store.query import DocumentFilter
 from frameline.web import charts
 from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, require
+from frameline.web.downloads import download
 
 router = APIRouter(include_in_schema=False)
 viewer = require("viewer")
 analyst = require("analyst")
 DAILY_UP_TO_DAYS = 120  # a window up to this long is drawn per day, longer ones per week
 # With no window given, outlying stretches (after a gap of STRAGGLER_GAP of the span) that together hold
-# under STRAGGLER_SHARE of the frame labels are left out of the default view.
-STRAGGLER_SHARE, STRAGGLER_GAP, MIN_GAP = 0.05, 0.1, 4
+# under STRAGGLER_SHARE of the frame labels (and under GROUP_KEEPS of any group's) are left out of the default view.
+STRAGGLER_SHARE, GROUP_KEEPS, STRAGGLER_GAP, MIN_GAP = 0.05, 0.5, 0.1, 4
 MAX_CLUSTERS = 500
 MAX_MEMBERS_SHOWN = 300
 
@@ -102,28 +103,34 @@ def default_window(timeline: Timeline) -> tuple[date, date] | None:
     A corpus with a few posts from years before its main story would otherwise
     squash the story into a sliver of the chart.  The labelled buckets are split
     at empty gaps of at least STRAGGLER_GAP of the span (and MIN_GAP buckets);
-    leading and trailing pieces are left out while together they hold under
-    STRAGGLER_SHARE of the frame labels.  A series without such gaps is kept whole.
+    leading and trailing pieces are left out while they hold under STRAGGLER_SHARE
+    of all frame labels and under GROUP_KEEPS of any one group's (so a small
+    group's own stretch is never cut).  A series without such gaps is kept whole.
     """
+    per_group = [[sum(series.volume[i] for series in group.frames) for i in range(len(timeline.buckets))]
+                 for group in timeline.groups]
     totals = _frame_totals(timeline)
-    whole = sum(totals)
-    if not whole:
+    if not sum(totals):
         return None
     gap = max(MIN_GAP, round(STRAGGLER_GAP * len(totals)))
-    pieces: list[list[int]] = []  # [first, last, labels] of each run of buckets without a long gap
+    pieces: list[list[int]] = []  # [first, last] bucket of each run of labelled buckets without a long gap
     for index, total in enumerate(totals):
-        if not total:
-            continue
-        if pieces and index - pieces[-1][1] <= gap:
-            pieces[-1][1], pieces[-1][2] = index, pieces[-1][2] + total
-        else:
-            pieces.append([index, index, total])
-    first, last, dropped = 0, len(pieces) - 1, 0
-    while first < last and dropped + pieces[first][2] < STRAGGLER_SHARE * whole:
-        dropped += pieces[first][2]
+        if total and pieces and index - pieces[-1][1] <= gap:
+            pieces[-1][1] = index
+        elif total:
+            pieces.append([index, index])
+
+    def droppable(chosen: list[list[int]]) -> bool:
+        def held(counts: list[int]) -> int:
+            return sum(sum(counts[a:b + 1]) for a, b in chosen)
+
+        return held(totals) < STRAGGLER_SHARE * sum(totals) and all(
+            held(counts) < GROUP_KEEPS * sum(counts) for counts in per_group if sum(counts))
+
+    first, last = 0, len(pieces) - 1
+    while first < last and droppable(pieces[:first + 1] + pieces[last + 1:]):
         first += 1
-    while last > first and dropped + pieces[last][2] < STRAGGLER_SHARE * whole:
-        dropped += pieces[last][2]
+    while last > first and droppable(pieces[:first] + pieces[last:]):
         last -= 1
     step = timedelta(days=1 if timeline.interval == "day" else 7)
     return (date.fromisoformat(timeline.buckets[pieces[first][0]]),
@@ -183,7 +190,7 @@ def frames(request: Request, who: Principal = Depends(viewer)):
     interval = params.get("interval") if params.get("interval") in ("day", "week") else (
         "day" if span_days is not None and span_days <= DAILY_UP_TO_DAYS else "week")
     timeline = None
-    figures, quiet = [], []
+    figures, quiet, shaded = [], [], []
     if all_frames:
         timeline = _trimmed(frame_timeline(store, _sides(store, chosen or groups, since, until, event),
                                            interval=interval, frames=all_frames, detect=True))
@@ -197,7 +204,7 @@ def frames(request: Request, who: Principal = Depends(viewer)):
                        *((key, value) for key, value in (("since", asked[0]), ("until", asked[1])) if value)])
     return render(request, "frames.html", groups=groups, chosen=chosen, measure=measure, interval=interval,
                   events=events, event=event, since=asked[0], until=asked[1], defaulted=defaulted,
-                  timeline=timeline, figures=figures, quiet=quiet, colours=colours, has_frames=bool(all_frames),
+                  timeline=timeline, figures=figures, quiet=quiet, shaded=shaded, colours=colours, has_frames=bool(all_frames),
                   change_rows=sorted(((group.label, series, point) for group in (timeline.groups if timeline else [])
                                       for series in group.frames for point in series.change_points),
                                      key=lambda row: -abs(row[2].after - row[2].before)),
@@ -272,11 +279,7 @@ def compare_export(request: Request, format: str = "csv", who: Principal = Depen
     count = write_rows(result.rows(), format, buffer)
     web.store.audit(who.name, "export", "web", {"view": "compare", "format": format, "rows": count,
                                                 "a": spec_a, "b": spec_b, "event": event_name or None})
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    body = ("\ufeff" if format == "csv" else "") + buffer.getvalue()
-    return StreamingResponse(iter([body.encode("utf-8")]),
-                             media_type="text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson",
-                             headers={"Content-Disposition": f'attachment; filename="frameline-compare-{stamp}.{format}"'})
+    return download(buffer.getvalue(), format, "frameline-compare")
 
 
 # -- re-post clusters -------------------------------------------------------------------
