@@ -127,7 +127,7 @@ def _verdict(ok: bool | None) -> str:
 
 
 def verdicts(results: dict[str, Any]) -> list[list[str]]:
-    """[target, measured, PASS/FAIL] for every target issue 2 sets that this run measured."""
+    """[target, measured, PASS/FAIL] for every target issues 2 and 8 set that this run measured."""
     rows = []
     imports = {entry["size"]: entry for entry in results.get("imports", [])}
     for size, entry in sorted(imports.items()):
@@ -154,6 +154,8 @@ def verdicts(results: dict[str, Any]) -> list[list[str]]:
             rows.append([f"search p95 < {TARGETS['search_p95_ms']:.0f} ms ({kind}, {search['size']:,} documents)",
                          f"p50 {summary[f'{kind}_p50_ms']:.1f} ms, p95 {p95:.1f} ms",
                          _verdict(p95 < TARGETS["search_p95_ms"])])
+    if results.get("insights"):  # issue 8: contrast and timeline queries (benchmarks/insights_bench.py)
+        rows += [[v["target"], v["measured"], v["verdict"]] for v in results["insights"]["verdicts"]]
     return rows
 
 
@@ -202,7 +204,7 @@ def report(results: dict[str, Any]) -> str:
     checks = verdicts(results)
     if checks:
         load = results["machine"]["load_average"]
-        out += ["", "Targets (issue 2)", _table([["target", "measured", "verdict"]] + checks),
+        out += ["", "Targets (issues 2 and 8)", _table([["target", "measured", "verdict"]] + checks),
                 f"load average at start {load[0]:.1f} on {results['machine']['cpus']} CPUs "
                 f"(other processes share them: wall times include waiting for a core, CPU seconds do not)"]
     return "\n".join(out)

@@ -21,6 +21,7 @@ from frameline.insights.selection import Selection, SelectionError, event_named,
 from frameline.insights.cooccurrence import entity_cooccurrence
 from frameline.insights.propagation import cluster_spread, network_rows, repost_network, write_gexf
 from frameline.insights.timelines import frame_timeline
+from frameline.reports.brief import DEFAULT_BASE_URL
 from frameline.reports.tables import export_rows
 from frameline.store.base import Event
 
@@ -360,6 +361,8 @@ def report(
     format: Annotated[Optional[str], typer.Option("--format", "-f", help="html or md (default: from --out).")] = None,
     interval: Annotated[Optional[str], typer.Option(help="day or week (default: day for windows up to 120 days).")] = None,
     frames: Annotated[int, typer.Option(help="Frames to chart over time.")] = 6,
+    base_url: Annotated[str, typer.Option("--base-url", help="Where `frameline serve` runs: evidence links become "
+                                          "absolute URLs under it.")] = DEFAULT_BASE_URL,
     workspace: WorkspaceOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
@@ -368,7 +371,7 @@ def report(
 
     _, store = _open(workspace, database_url)
     chosen = [group.strip() for group in (groups or "").split(",") if group.strip()]
-    brief = build_brief(store, chosen, event, interval=interval, top_frames=frames,
+    brief = build_brief(store, chosen, event, interval=interval, top_frames=frames, base_url=base_url,
                         charts=(format or ("md" if out.suffix.lower() in (".md", ".markdown") else "html")) == "html")
     written = write_brief(brief, out, format)
     store.audit("cli", "report", str(out), {"event": event, "groups": brief.groups, "format": written})

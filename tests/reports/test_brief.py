@@ -50,7 +50,12 @@ def test_html_brief_is_self_contained_escaped_and_complete(store, tmp_path):
     assert HOSTILE not in html and "onerror=alert(1)>" not in html
     assert "&lt;/script&gt;&lt;script&gt;alert(" in html  # quoted and named, but as text
     assert html.count("<script") == html.count("</script>") == 2 + len(brief.charts)
-    assert 'href="/documents/12"' in html  # evidence links back to the document view
+    # Evidence links back to the document view by absolute URL (the file works opened from anywhere), and
+    # names its document and source in plain text beside the quote.
+    assert 'href="http://127.0.0.1:8000/documents/12"' in html and 'href="/documents/' not in html
+    assert "Links open the documents in <code>frameline serve</code> at http://127.0.0.1:8000 (the default" in html
+    assert re.search(r'remain steadfast until victory or martyrdom\.\s*<footer>— document <strong>#\d+</strong> · '
+                     r'<span class="source">(Amaq Agency|Nashir News)</span> · 2017-0', html)
     for needle in ("Steadfastness", "Victory", "Holm", "Iraq declares the end of the caliphate in Mosul",
                    "The soldiers of the Caliphate remain steadfast", "2017-07-02", "Most re-posted"):
         assert needle in html
@@ -67,9 +72,38 @@ def test_markdown_brief_has_the_tables_quotes_and_links(store, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "| Steadfastness | 57.1% [36.5%, 75.5%] | 0.0% [0.0%, 21.5%] | +57.1% |" in text
     assert "> The soldiers of the Caliphate remain steadfast until victory or martyrdom." in text
-    assert "(/documents/12)" in text and "2017-07-02: 75.0% → 0.0%" in text  # the extra document halves 07-01
+    assert "(http://127.0.0.1:8000/documents/12)" in text and "2017-07-02: 75.0% → 0.0%" in text  # the extra document halves 07-01
+    assert re.search(r"> — document #\d+ · (Amaq Agency|Nashir News) · 2017-0\d-\d\d · \[open\]\(http://127\.0\.0\.1:8000/documents/\d+\)", text)
     assert "<script>" not in text and "\\<script\\>" in text
     assert markdown_cell("a | b\nc <i>") == "a \\| b c \\<i\\>"
+
+
+def test_the_brief_lists_distinctive_words_per_language_on_the_right_side(store):
+    brief = build_brief(store, ["extremist", "mainstream"], "mosul-2017")
+    html = render_html(brief)
+    section = re.search(r'<section id="terms">(.*?)</section>', html, re.S).group(1)
+    assert "Monroe, Colaresi and Quinn 2008" in section and "<h3>en</h3>" in section
+    side_a, side_b = re.findall(r'<div><strong class="side-(?:a|b)">.*?</ol></div>', section, re.S)
+    # The mainstream side's own words (the celebration sentence), with their z-scores; none for the extremists,
+    # whose steadfastness sentence the mainstream also quotes.
+    for word in ("baghdad", "celebrated", "crowds", "streets"):
+        assert re.search(rf'<li dir="auto">{word} <span class="note">z -2\.\d', side_b), word
+        assert word not in side_a
+    assert "none significant" in side_a and ">mainstream<" in side_b and ">extremist<" in side_a
+    terms = brief.contrast.terms[0]
+    assert sorted(s.word for s in terms.top_b) == ["baghdad", "celebrated", "crowds", "streets"] and not terms.top_a
+    positions = [side_b.index(f">{s.word} <") for s in terms.top_b]
+    assert positions == sorted(positions)  # in the insight's order, most distinctive first
+
+
+def test_a_base_url_makes_every_link_absolute_under_it(store):
+    brief = build_brief(store, ["extremist", "mainstream"], "mosul-2017", base_url="https://frameline.example/ws/")
+    html = render_html(brief)
+    links = re.findall(r'href="([^"]+)"', html.split("</head>", 1)[1])  # the body: not plotly.js
+    assert links and all(link.startswith("https://frameline.example/ws/documents/") for link in links)
+    assert "at https://frameline.example/ws/." in html and "(the default" not in html
+    with pytest.raises(Exception, match="base-url"):
+        build_brief(store, ["extremist", "mainstream"], "mosul-2017", base_url="javascript:alert(1)")
 
 
 def test_report_command_writes_html_and_markdown(tmp_path):
@@ -83,7 +117,9 @@ def test_report_command_writes_html_and_markdown(tmp_path):
                           capture_output=True, timeout=120).returncode == 0
     for name in ("brief.html", "brief.md"):
         done = subprocess.run(command + ["report", "--event", "mosul-2017", "--groups", "extremist,mainstream",
-                                         "--out", str(tmp_path / name), "-w", str(workspace.path)],
+                                         "--out", str(tmp_path / name), "-w", str(workspace.path),
+                                         "--base-url", "http://analyst-box:8080"],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert "Brief: mosul-2017" in (tmp_path / name).read_text(encoding="utf-8")
+        written = (tmp_path / name).read_text(encoding="utf-8")
+        assert "Brief: mosul-2017" in written and "http://analyst-box:8080/documents/" in written

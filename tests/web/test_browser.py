@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,10 +20,13 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from frameline.reports.brief import build_brief, write_brief
 from frameline.sources.base import ImportOptions
 from frameline.sources.runner import run_import
 from frameline.store.annotations import list_annotations
+from frameline.store.base import ClusterMember
 from frameline.web import create_app
+from frameline.workspace import init_workspace
 
 from .conftest import MESSAGES, PASSWORD
 from conftest import write_telegram_export  # tests/conftest.py
@@ -176,9 +180,70 @@ def test_the_frame_chart_renders(page, server):
     page.wait_for_selector("#frame-charts[data-rendered=true] .main-svg", timeout=20_000)
     assert page.locator(".chart[data-group=extremist] .legendtext", has_text="steadfastness").count() == 1
     shot(page, "09-frames-count")
+    # One colour per frame, each frame a different one (the legend's swatches).
+    swatches = page.eval_on_selector_all(".chart[data-group=extremist] .legendpoints path",
+                                         "paths => paths.map(p => getComputedStyle(p).fill)")
+    assert len(swatches) == len(set(swatches)) >= 3
     page.select_option("select[name=measure]", "share")
     page.wait_for_selector("#frame-charts[data-rendered=true] .main-svg", timeout=20_000)
+    assert page.locator(".chart[data-group=extremist] .scatterlayer .trace").count() >= 3
     shot(page, "10-frames-share")
+    assert not page.problems, page.problems
+
+
+def test_compare_and_a_cluster_page_draw_their_charts(page, server, web_workspace):
+    base, ids, _ = server
+    store = web_workspace[1]
+    store.record_clusters([], [ClusterMember(ids[0], 1, 1.0, "founder"), ClusterMember(ids[3], 1, 1.0, "exact", ids[0])],
+                          "duplicates", "1")
+    sign_in(page, base, "viewer")
+    page.click("nav >> text=Compare")
+    page.select_option("select[name=a]", "group:extremist")
+    page.fill("input[name=b_q]", "Baghdad")
+    page.click("#compare-form button.primary")
+    page.wait_for_selector("#contrast-chart[data-rendered=true] .main-svg", timeout=20_000)
+    assert "b=search%3ABaghdad" in page.url  # the choice is in the URL
+    assert page.locator("#contrast-chart .errorbar").count() >= 2  # the 95% intervals
+    assert page.locator("#contrast-table tr").count() >= 2
+    shot(page, "12-compare")
+    page.goto(f"{base}/documents/{ids[3]}")
+    page.click("#cluster-spread-link")
+    page.wait_for_selector("#spread-chart[data-rendered=true] .main-svg", timeout=20_000)
+    assert page.url.endswith("/clusters/1") and page.locator("#cluster-members li").count() == 2
+    shot(page, "13-cluster")
+    assert not page.problems, page.problems
+
+
+def test_the_html_brief_draws_its_charts_offline(page, tmp_path):
+    """The brief file opened in Chromium with every network request refused: plotly is inside the file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from insights.corpus import build
+
+    workspace = init_workspace(tmp_path / "brief-workspace")
+    store = workspace.open_store()
+    try:
+        build(store)
+        brief = build_brief(store, ["extremist", "mainstream"])
+        write_brief(brief, tmp_path / "brief.html")
+    finally:
+        store.close()
+    requested: list[str] = []
+
+    def refuse(route):  # noqa: ANN001
+        if not route.request.url.startswith("file://"):
+            requested.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/*", refuse)
+    page.goto((tmp_path / "brief.html").as_uri())
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(brief.charts)}",
+                           timeout=20_000)
+    assert page.locator(".js-plotly-plot").count() == len(brief.charts) >= 2
+    assert page.locator("#chart-contrast .errorbar").count() >= 2
+    assert page.locator("#evidence blockquote footer a[href^='http://127.0.0.1:8000/documents/']").count() >= 4
+    shot(page, "14-brief")
+    assert not requested, requested
     assert not page.problems, page.problems
 
 

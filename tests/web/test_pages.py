@@ -190,4 +190,8 @@ def test_frame_timeline_filters_by_group_and_dates(clients):
                                                               "until": "2017-07-17", "group": "extremist"}).json()
     assert narrowed["buckets"] == ["2017-07-17"] and narrowed["frames"] == ["victory-declaration"]
     page = viewer.get("/frames", params={"group": ["extremist", "<script>"], "since": "2017-07-17"}).text
-    assert 'data-query="interval=week&amp;measure=count&amp;group=extremist&amp;since=2017-07-17"' in page
+    # The page draws what it was asked for: the one known group, from that day (an unknown group is dropped).
+    assert '<option value="extremist" selected>' in page and 'name="since" value="2017-07-17"' in page
+    titles = re.findall(r'"title":\{"text":"([^"]+)"', page)
+    assert [t for t in titles if " · " in t] == ["extremist · documents carrying each frame"]
+    assert '"x":["2017-07-17"]' in page and "&lt;script&gt;" not in page

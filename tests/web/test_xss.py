@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
+from frameline.records import DocLabel
 from frameline.sources.base import ImportOptions
 from frameline.sources.runner import run_import
 from frameline.store.accounts import AccountStore
+from frameline.store.base import ClusterMember
 from frameline.web import create_app
 from frameline.web.hostile_text import safe_link, visible_text
 from frameline.workspace import init_workspace
@@ -40,6 +43,14 @@ def hostile(tmp_path_factory):
     report = run_import(store, "jsonl", [path], ImportOptions(source_name="<script>src</script>",
                                                               groups=("<img src=x onerror=alert(5)>",)))
     assert report.new == len(PAYLOADS)
+    # A hostile frame (id and name) on two documents that form a re-post cluster: the insight pages' charts
+    # and tables carry these names too.
+    first, second = report.new_ids[:2]
+    frame = DocLabel(0, "frame", "<svg onload=window.pwned=7>", 0.9, "", "",
+                     {"name": "<script>window.pwned=8</script>\u202ename"})
+    store.write_analysis("frames", "1", {first: ([], [frame]), second: ([], [frame])})
+    store.record_clusters([], [ClusterMember(first, 1, 1.0, "founder"), ClusterMember(second, 1, 0.9, "minhash", first)],
+                          "duplicates", "1")
     AccountStore(store).add_user("analyst", PASSWORD, "analyst")
     app = create_app(workspace, store=store)
     yield signed_in(app, "analyst"), report.new_ids
@@ -57,14 +68,21 @@ def _no_live_markup(html: str) -> None:
 
 def test_pages_escape_hostile_documents(hostile):
     client, ids = hostile
+    group = "<img src=x onerror=alert(5)>"
     pages = ["/", "/search?q=marker", "/search?q=pwned", "/sources", "/annotate", *(f"/documents/{i}" for i in ids),
-             *(f"/annotate/{i}" for i in ids)]
+             *(f"/annotate/{i}" for i in ids), "/frames", "/frames?measure=share&interval=day", "/clusters",
+             "/clusters/1", "/compare", "/compare?" + urlencode({"a": f"group:{group}", "b": "search:marker"}),
+             "/compare?" + urlencode({"a": "search:<script>x</script>", "b": "search:\u202e"})]
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page
         _no_live_markup(response.text)
     document = client.get(f"/documents/{ids[0]}").text
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in document
+    compared = client.get("/compare?" + urlencode({"a": f"group:{group}", "b": "search:marker"})).text
+    assert "&lt;script&gt;window.pwned=8&lt;/script&gt;" in compared  # the frame's name, as text
+    # In the chart's JSON: HTML-escaped for plotly's label markup, then '&' written as \u0026 for the block.
+    assert "\\u0026lt;script\\u0026gt;window.pwned=8" in compared
 
 
 def test_bidi_controls_are_shown_as_labelled_tokens(hostile):

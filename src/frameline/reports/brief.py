@@ -8,7 +8,10 @@ templates with autoescaping.  Charts are plotly figures drawn by the plotly.js
 that ships inside the installed `plotly` package, inlined once, so the file
 opens on an air-gapped laptop; the figures travel as JSON in
 `<script type="application/json">` blocks, never as markup.  Quotes link back
-to `/documents/<id>`, the document view of `frameline serve`.
+to the document view of `frameline serve` by absolute URL (`--base-url`,
+by default the address `frameline serve` listens on), so the links work from
+a file opened anywhere, and each quote names its document id and source in
+plain text, so a printed brief still says where every sentence came from.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from frameline.store.base import ClusterSummary, Event
 from frameline.store.sql import SqlStore
 
 FORMATS = ("html", "md")
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # where `frameline serve` listens by default
 PALETTE = ("#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#4d4d4d")
 
 
@@ -53,6 +57,11 @@ class Brief:
     timeline: Timeline
     clusters: list[ClusterRow]
     charts: dict[str, Any] = field(default_factory=dict)  # name -> plotly figure dict
+    base_url: str = DEFAULT_BASE_URL
+
+    def url(self, path: str) -> str:
+        """A link of the UI (`/documents/12`) as an absolute URL under the brief's base URL."""
+        return self.base_url.rstrip("/") + path
 
     @property
     def evidence_frames(self) -> list:
@@ -132,7 +141,7 @@ def _timeline_chart(timeline: Timeline, frame: str) -> dict[str, Any]:
 
 def build_brief(
     store: SqlStore, groups: list[str], event: str | None = None, interval: str | None = None, top_frames: int = 6,
-    evidence: int = 3, clusters: int = 10, charts: bool = True,
+    evidence: int = 3, clusters: int = 10, charts: bool = True, base_url: str = DEFAULT_BASE_URL,
 ) -> Brief:
     found = event_named(store, event)
     if not groups:
@@ -150,8 +159,10 @@ def build_brief(
         interval = "day" if span_days <= 120 else "week"
     timeline = frame_timeline(store, sides, interval=interval, top_frames=top_frames)
     title = f"Brief: {found.name}" if found else "Brief: " + " vs ".join(groups)
+    if not base_url.startswith(("http://", "https://")):
+        raise SelectionError(f"--base-url must start with http:// or https://, not {base_url!r}")
     brief = Brief(title, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), found, groups, contrast, timeline,
-                  _clusters(store, found, clusters))
+                  _clusters(store, found, clusters), base_url=base_url)
     if charts:
         if contrast is not None and contrast.frames:
             brief.charts["contrast"] = _contrast_chart(contrast)
@@ -190,7 +201,8 @@ def render_html(brief: Brief) -> str:
 
     plotly_js = Markup(get_plotlyjs().replace("</script", "<\\/script")) if brief.charts else ""
     charts = {name: Markup(figure_json(figure)) for name, figure in brief.charts.items()}
-    return _environment().get_template("brief.html").render(brief=brief, charts=charts, plotly_js=plotly_js)
+    return _environment().get_template("brief.html").render(brief=brief, charts=charts, plotly_js=plotly_js,
+                                                            default_base_url=DEFAULT_BASE_URL)
 
 
 def render_markdown(brief: Brief) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from frameline.reports.exports import ExportError, write_jsonl
 
@@ -36,11 +36,19 @@ def export_rows(rows: Iterable[dict[str, Any]], path: Path) -> int:
 
         pq.write_table(pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows]), path)
         return len(rows)
+    encoding = "utf-8-sig" if format == "csv" else "utf-8"  # the BOM makes Excel read UTF-8
+    with path.open("w", encoding=encoding, newline="") as handle:
+        return write_rows(rows, format, handle)
+
+
+def write_rows(rows: Iterable[dict[str, Any]], format: str, handle: TextIO) -> int:
+    """Rows as CSV or JSONL text into an open handle (the caller adds the BOM a CSV file wants)."""
+    rows = list(rows)
     if format == "jsonl":
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            return write_jsonl(iter(rows), handle)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM makes Excel read UTF-8
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        return write_jsonl(iter(rows), handle)
+    if format != "csv":
+        raise ExportError(f"a table is written as csv or jsonl here, not {format!r}")
+    writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys(key for row in rows for key in row)))
+    writer.writeheader()
+    writer.writerows(rows)
     return len(rows)

@@ -40,7 +40,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'")
 # plotly.js injects <style> rules and style attributes as it draws; only the chart pages allow inline
 # styles (never inline scripts).
-CHART_PAGES = ("/frames",)
+CHART_PAGES = ("/frames", "/compare")
+CHART_PREFIXES = ("/clusters/",)
 CSP_CHARTS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -163,10 +164,11 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         return FileResponse(plotly_js(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    from frameline.web import api, pages, pages_manage, pages_session
+    from frameline.web import api, pages, pages_insights, pages_manage, pages_session
 
     app.include_router(pages_session.router)
     app.include_router(pages.router)
+    app.include_router(pages_insights.router)
     app.include_router(pages_manage.router)
     app.include_router(api.router)
     return app
@@ -196,10 +198,14 @@ def _error_response(request: Request, status: int, message: str):  # noqa: ANN20
 
 
 def _secured(response, path: str = ""):  # noqa: ANN001, ANN202
-    response.headers.setdefault("Content-Security-Policy", CSP_CHARTS if path in CHART_PAGES else CSP)
+    response.headers.setdefault("Content-Security-Policy", CSP_CHARTS if _chart_page(path) else CSP)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _chart_page(path: str) -> bool:
+    return path in CHART_PAGES or path.startswith(CHART_PREFIXES)
 
 
 def _authenticate(request: Request, web: WebContext) -> str | None:
@@ -225,6 +231,7 @@ def _authenticate(request: Request, web: WebContext) -> str | None:
 
 
 NAV = [("/", "Overview", "viewer"), ("/search", "Search", "viewer"), ("/frames", "Frames over time", "viewer"),
+       ("/compare", "Compare", "viewer"), ("/clusters", "Re-posts", "viewer"),
        ("/sources", "Sources", "viewer"), ("/annotate", "Annotate", "analyst"), ("/admin/audit", "Admin", "admin")]
 
 

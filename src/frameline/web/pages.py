@@ -1,20 +1,19 @@
-"""The reading pages: overview, search (with export), document, frames over time."""
+"""The reading pages: overview, search (with export), document (frames over time: `pages_insights`)."""
 
 from __future__ import annotations
 
 import io
 import json
-from urllib.parse import urlencode
-from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse
 
 from frameline.reports.exports import write_csv, write_jsonl, export_records
 from frameline.store import QuerySyntaxError, SearchQuery, browse
 from frameline.web.app import RowId, context, render
 from frameline.web.auth import Principal, require
 from frameline.web.display import TECHNIQUE_COVERAGE_LAYER, no_highlights_note, technique_coverage
+from frameline.web.downloads import download
 from frameline.web.highlight import LAYER_NAMES, LAYER_ORDER, evidence, hover_heading, layer_class
 from frameline.web.highlight import render as render_highlights
 from frameline.web.search_params import SearchForm
@@ -90,11 +89,7 @@ def export(request: Request, format: str = "csv", who: Principal = Depends(analy
     buffer = io.StringIO()
     count = (write_csv if format == "csv" else write_jsonl)(export_records(web.store, document_filter), buffer)
     web.store.audit(who.name, "export", "web", {"format": format, "documents": count, "search": form.params()})
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    body = ("\ufeff" if format == "csv" else "") + buffer.getvalue()
-    return StreamingResponse(iter([body.encode("utf-8")]),
-                             media_type="text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson",
-                             headers={"Content-Disposition": f'attachment; filename="frameline-{stamp}.{format}"'})
+    return download(buffer.getvalue(), format)
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
@@ -134,19 +129,3 @@ def _with_sources(store, ids: list[int]) -> list[tuple]:  # noqa: ANN001
     found = store.get_documents(ids)
     sources = {source.id: source for source in store.list_sources()}
     return [(found[i], sources[found[i].source_id]) for i in ids if i in found]
-
-
-@router.get("/frames", response_class=HTMLResponse)
-def frames(request: Request, who: Principal = Depends(viewer)):
-    store = context(request).store
-    groups = sorted({group for source in store.list_sources() for group in source.groups})
-    params = request.query_params
-    chosen = [g for g in params.getlist("group") if g in groups]
-    query = urlencode([("interval", "day" if params.get("interval") == "day" else "week"),
-                       ("measure", "share" if params.get("measure") == "share" else "count"),
-                       *(("group", g) for g in chosen),
-                       *((key, params[key][:10]) for key in ("since", "until") if params.get(key))])
-    return render(request, "frames.html", groups=groups, frames=browse.label_counts(store, "frame"),
-                  interval=params.get("interval", "week"), measure=params.get("measure", "count"),
-                  chosen=chosen, since=params.get("since", "")[:10], until=params.get("until", "")[:10],
-                  api_query=query)

@@ -91,47 +91,8 @@ function setupAnnotation() {
   });
 }
 
-function setupFrameChart() {
-  const holder = document.getElementById("frame-charts");
-  const controls = document.getElementById("frame-controls");
-  if (controls) {
-    for (const select of controls.querySelectorAll("select:not([multiple])")) select.addEventListener("change", () => controls.submit());
-  }
-  if (!holder || typeof Plotly === "undefined") return;
-  const measure = holder.dataset.measure === "share" ? "share" : "count";
-  fetch("/api/v1/timelines/frames?" + (holder.dataset.query || ""), { credentials: "same-origin" })
-    .then((response) => { if (!response.ok) throw new Error("HTTP " + response.status); return response.json(); })
-    .then((data) => {
-      holder.replaceChildren();
-      const groups = Object.keys(data.groups).sort();
-      if (!groups.length) { holder.textContent = "No frame labels yet."; return; }
-      for (const group of groups) {
-        const box = document.createElement("div");
-        box.className = "chart";
-        box.setAttribute("data-group", group);
-        holder.append(box);
-        // Counts stack (each bar is the frame volume); shares do not add up (a document can carry
-        // several frames), so they are drawn as one line per frame.
-        const traces = data.frames.map((frame) => ({
-          type: measure === "share" ? "scatter" : "bar", mode: "lines+markers", name: frame.replace(/[<>&]/g, ""), x: data.buckets, y: data.groups[group][frame] || [],
-          hovertemplate: "%{x}<br>" + frame.replace(/[<>&%{}]/g, "") + ": %{y}<extra></extra>",
-        }));
-        Plotly.newPlot(box, traces, {
-          title: { text: group.replace(/[<>&]/g, "") + (measure === "share" ? " · share of documents" : " · documents"), font: { size: 14 } },
-          barmode: "stack", margin: { l: 50, r: 10, t: 40, b: 40 }, height: 330,
-          xaxis: { type: "date" }, yaxis: { tickformat: measure === "share" ? ".0%" : ",", rangemode: "tozero" },
-          legend: { orientation: "h", y: -0.18 }, font: { family: "system-ui, sans-serif", size: 12 },
-          paper_bgcolor: "#fff", plot_bgcolor: "#fff",
-        }, { displaylogo: false, responsive: true });
-      }
-      holder.setAttribute("data-rendered", "true");
-    })
-    .catch((error) => { holder.textContent = "The chart could not be loaded: " + error.message; });
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   setupLayers();
   setupThumbnails();
   setupAnnotation();
-  setupFrameChart();
 });
