@@ -45,7 +45,7 @@ def test_clusters_list_show_export_import_and_reset(tmp_path):
 
     exported = tmp_path / "amaq.txt"
     result = run("clusters", "export-hashes", str(cluster), "--label", "Amaq claim", "--out", str(exported), "-w", ours)
-    assert result.exit_code == 0 and "Wrote 2 hashes of 1 clusters" in result.stdout  # the copies are one canonical text
+    assert result.exit_code == 0 and "Wrote 2 hashes of 1 cluster to" in result.stdout  # the copies are one canonical text
     everything = run("clusters", "export-hashes", "--min-size", "2", "-w", ours).stdout
     assert everything.count(f"\tcluster {cluster}\tNashir News\n") == 2  # default label and first poster
     assert run("clusters", "export-hashes", "-w", ours).exit_code != 0  # neither ids nor --min-size

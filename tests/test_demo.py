@@ -71,8 +71,7 @@ def test_the_demo_events_fall_inside_the_corpus_and_show_their_coverage(demo_wor
         assert event.starts_at < event.ends_at
         assert f"event {event.name} ({event.day}" in printed
     store = load_workspace(demo_workspace).open_store()
-    if hasattr(store, "list_events"):  # the events table (issue 8) stores them where this build has it
-        assert {event.name for event in store.list_events()} >= {event.name for event in demo_events()}
+    assert {event.name for event in store.list_events()} >= {event.name for event in demo_events()}
 
 
 def test_the_bundled_files_match_their_manifest_and_stay_small():
@@ -93,3 +92,48 @@ def test_the_build_script_rebuilds_the_bundled_corpus_byte_for_byte(shared_data,
     for part in corpus_parts():
         assert (tmp_path / part.file).read_bytes() == CORPUS.joinpath(part.file).read_bytes(), part.file
     assert (tmp_path / "corpus.yaml").read_text() == CORPUS.joinpath("corpus.yaml").read_text()
+
+
+def _guided_case_commands() -> list[str]:
+    """The `frameline …` lines of the README's guided case, as a newcomer copies them."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The guided case", 1)[1].split("\n## ", 1)[0]
+    lines = []
+    for block in section.split("```sh")[1:]:
+        for line in block.split("```", 1)[0].splitlines():
+            command = line.split("  #", 1)[0].strip()
+            if command.startswith("frameline "):
+                lines.append(command)
+    return lines
+
+
+def test_the_readme_guided_case_runs_step_by_step_on_the_demo_workspace(demo_workspace, tmp_path, monkeypatch):
+    """Every command of the tour runs as written; document and cluster numbers are the full corpus's, so the
+    slice's own largest cluster and a mainstream document stand in for them."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from frameline.cli import app
+    from frameline.store import DocumentFilter
+
+    store = load_workspace(demo_workspace).open_store()
+    cluster = max(store.list_clusters(min_size=2), key=lambda c: c.size)
+    document = next(iter(store.iter_documents(DocumentFilter(groups=["mainstream"]))))
+    commands = _guided_case_commands()
+    assert len(commands) >= 9, commands
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FRAMELINE_WORKSPACE", str(demo_workspace))
+    runner = CliRunner()
+    for command in commands:
+        words = shlex.split(command)[1:]
+        if words[0] == "show":
+            words[1] = str(document.id)
+        if words[0] in ("propagation", "clusters") and any(word.isdigit() for word in words):
+            words = [str(cluster.id) if word.isdigit() else word for word in words]
+        result = runner.invoke(app, words)
+        assert result.exit_code == 0, f"{command}: {result.output[-1500:]}"
+        assert "error" not in result.output.lower(), f"{command}: {result.output[-1500:]}"
+    assert (tmp_path / "brief.html").stat().st_size > 100_000  # plotly.js inlined: it opens offline
+    assert (tmp_path / "contrast.csv").read_bytes().startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    assert (tmp_path / "list.txt").read_text(encoding="utf-8").count("\t") >= 2

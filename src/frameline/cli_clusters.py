@@ -129,13 +129,13 @@ def export_hashes(
     except LookupError as error:
         errors.print(f"[red]error:[/] {escape(str(error))}")
         raise typer.Exit(1)
-    text = format_hash_list(lines, f"{len(chosen)} clusters exported by frameline")
+    text = format_hash_list(lines, f"{len(chosen)} cluster{'' if len(chosen) == 1 else 's'} exported by frameline")
     store.audit("cli", "export-hashes", str(out) if out else "stdout", {"clusters": chosen[:100], "lines": len(lines)})
     if out is None:
         print(text, end="")
         return
     out.write_text(text, encoding="utf-8")
-    console.print(f"Wrote {len(lines):,} hashes of {len(chosen):,} clusters to {escape(str(out))}")
+    console.print(f"Wrote {len(lines):,} hashes of {len(chosen):,} cluster{'' if len(chosen) == 1 else 's'} to {escape(str(out))}")
 
 
 @clusters_app.command("import-hashes")
