@@ -1,8 +1,9 @@
 """The shipped technique models as one bundle: span identifier, technique classifier, manifest.
 
 `manifest.json` records how the files were made (seed, settings chosen on dev,
-dev scores, training time, corpus) so the UI and docs can say how well they
-work, and so the analysers' version follows the model's.
+dev scores, corpus) so the UI and docs can say how well they work, and so the
+analysers' version follows the model's.  It holds no training time: retraining
+must reproduce it, like the model files, byte for byte.
 
 Trust model: nothing here is unpickled.  The classifier is a JSON vocabulary
 and `.npz` arrays loaded with `allow_pickle=False`; the span identifier is a
