@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from frameline.ptc.keys import KEY_FORMAT
-from frameline.ptc.linear import save_arrays
 
 
 class ChainModel:
@@ -83,7 +82,8 @@ class ChainModel:
         header = {"labels": self.labels, "feature_keys": KEY_FORMAT, "features": self.keys, "meta": self.meta}
         json_path, npz_path = folder / f"{name}.json", folder / f"{name}.npz"
         json_path.write_text(json.dumps(header, separators=(",", ":")), encoding="utf-8")
-        save_arrays(npz_path, state=self.state[:-1].astype(np.float32), transitions=self.transitions.astype(np.float32))
+        np.savez_compressed(npz_path, state=self.state[:-1].astype(np.float32),
+                            transitions=self.transitions.astype(np.float32))
         return [json_path, npz_path]
 
     @classmethod

@@ -9,7 +9,6 @@ hashed feature names (`keys.feature_key`), never the names themselves.
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -104,7 +103,7 @@ class LinearModel:
                   "features": [self.vocabulary.keys[i] for i in keep], "meta": self.meta}
         json_path, npz_path = folder / f"{name}.json", folder / f"{name}.npz"
         json_path.write_text(json.dumps(header, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        save_arrays(npz_path, weights=self.weights[keep].astype(np.float16), bias=self.bias)
+        np.savez_compressed(npz_path, weights=self.weights[keep].astype(np.float16), bias=self.bias)
         return [json_path, npz_path]
 
     @classmethod
@@ -119,17 +118,3 @@ class LinearModel:
             raise ValueError(f"{folder / name}: weights of shape {weights.shape} do not match the vocabulary")
         return cls(FeatureVocabulary(header["features"]), header["classes"], weights, bias, header.get("meta"))
 
-
-def save_arrays(path: Path, **arrays: np.ndarray) -> None:
-    """An `.npz` that `np.load` reads, with a fixed timestamp on every member.
-
-    `np.savez_compressed` stamps each member with the current time, so two
-    trainings a few seconds apart gave different bytes for the same weights;
-    `make train-techniques` must reproduce the shipped files exactly.
-    """
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            member.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(member, "w", force_zip64=True) as handle:
-                np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
