@@ -1,4 +1,4 @@
-"""`python -m benchmarks.techniques_bench [--models DIR] [--corpus DIR]`: technique models' speed on the PTC dev articles.
+"""`python -m benchmarks.techniques_bench [--models DIR] [--corpus DIR]`: technique models' speed on PTC dev.
 
 Runs the shipped models (or `--models`) over the real dev articles of the
 research-only PTC (kept at ../shared/data/ptc) on one core, timed in CPU

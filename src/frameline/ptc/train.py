@@ -136,6 +136,16 @@ def train_all(corpus: Path, out: Path, si_iterations: int = SI_ITERATIONS) -> di
 
 def train_models(train: Split, dev: Split, out: Path, si_iterations: int = SI_ITERATIONS,
                  c_grid: Sequence[float] = TC_C_GRID) -> dict[str, Any]:
+    # One BLAS thread: how a sum is split over threads changes its last bits, and the early-stopped CRF turns
+    # last bits of the sentence model into a different model; the files must not depend on the core count.
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn, which needs it
+
+    with threadpool_limits(limits=1):
+        return _train_models(train, dev, out, si_iterations, c_grid)
+
+
+def _train_models(train: Split, dev: Split, out: Path, si_iterations: int,
+                  c_grid: Sequence[float]) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     classifier, tc_meta = train_tc(train, dev, c_grid)
     classifier.model.meta.update(tc_meta)
