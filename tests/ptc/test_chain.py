@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pycrfsuite
+import pytest
 
 from frameline.ptc.chain import ChainModel
 from frameline.ptc.corpus import Split
+from frameline.ptc import si
 from frameline.ptc.models import TechniqueModels
 from frameline.ptc.si import crf_items, sentences, tag_tokens
 
@@ -40,15 +42,19 @@ def test_forward_backward_matches_crfsuite(ptc_slices: tuple[Split, Split], tmp_
         theirs = np.array([[tagger.marginal(label, i) for label in chain.labels] for i in range(len(tokens))])
         worst = max(worst, float(np.abs(theirs - marginals).max()))
     assert worst < 1e-4
-    assert {label for label in chain.labels} == {"B", "I", "O"}
+    assert set(chain.labels) == {"B", "I", "O"}
 
 
-def test_cached_state_scores_equal_the_weighed_items(tiny_models: Path, ptc_slices: tuple[Split, Split]) -> None:
+@pytest.mark.parametrize("cache_size", [1 << 17, 40])  # 40: the caches are emptied many times along the way
+def test_cached_state_scores_equal_the_weighed_items(tiny_models: Path, ptc_slices: tuple[Split, Split],
+                                                     cache_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path (per-word weight sums, shifted for neighbours) adds up exactly what `crf_items` lists."""
+    monkeypatch.setattr(si, "_WORD_CACHE_SIZE", cache_size)
     _, dev = ptc_slices
     identifier = TechniqueModels.load(tiny_models).spans
     token_lists = [tokens for text in dev.articles.values() for tokens in sentences(text)][:300]
-    token_lists.append(sentences('He said "no".').__next__())  # a quotation and a sentence shorter than the window
+    token_lists.append(next(sentences('He said "no".')))  # a quotation, and a sentence shorter than the window
+    assert max(map(len, token_lists)) > 40
     probabilities = identifier.sentence_probabilities(token_lists)
     for tokens, probability in zip(token_lists, probabilities):
         expected = np.stack([identifier.chain.weigh(item.items()) for item in crf_items(tokens, probability)])
