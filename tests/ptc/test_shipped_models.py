@@ -42,7 +42,7 @@ def file_strings(path: Path) -> Iterator[str]:
     """Every string a reader of the file could see: JSON strings, or runs of text between control bytes."""
     if path.suffix == ".json":
         yield from _json_strings(json.loads(path.read_text(encoding="utf-8")))
-    else:  # binary (CRFsuite, the zip of .npz): its printable runs, e.g. CRFsuite's attribute names
+    else:  # binary (the zip of .npz): its printable runs
         yield from re.split(r"[\x00-\x1f\ufffd]+", path.read_bytes().decode("utf-8", errors="replace"))
 
 
@@ -58,25 +58,13 @@ def quoted_runs(files: list[Path], corpus_ngrams: set[tuple[str, ...]]) -> list[
 
 def test_vocabularies_hold_only_hashed_keys() -> None:
     shipped_files()
-    for name in (MODEL_NAME, SENTENCE_MODEL):
+    for name in (MODEL_NAME, SENTENCE_MODEL, SI_MODEL):  # technique classifier, sentence model, span CRF
         header = json.loads((DEFAULT_FOLDER / f"{name}.json").read_text(encoding="utf-8"))
         assert header["feature_keys"] == KEY_FORMAT
         assert len(header["features"]) > 1000
         readable = [feature for feature in header["features"] if not KEY.fullmatch(feature)]
         assert readable == [], f"{name}.json: readable feature names, e.g. {readable[:3]}"
     assert json.loads((DEFAULT_FOLDER / "manifest.json").read_text(encoding="utf-8"))["feature_keys"] == KEY_FORMAT
-
-
-def test_crf_attributes_are_hashed_keys() -> None:
-    import pycrfsuite
-
-    shipped_files()
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(DEFAULT_FOLDER / SI_MODEL))
-    attributes = list(tagger.info().attributes)
-    assert len(attributes) > 1000
-    readable = [attribute for attribute in attributes if not KEY.fullmatch(attribute)]
-    assert readable == [], f"{SI_MODEL}: readable attributes, e.g. {readable[:3]}"
 
 
 def test_no_shipped_file_quotes_the_train_articles(ptc_corpus: Path) -> None:

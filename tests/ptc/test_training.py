@@ -12,6 +12,7 @@ from frameline.ptc.corpus import Split
 from frameline.ptc.formats import TECHNIQUES, Annotation, read_annotations, write_annotations
 from frameline.ptc.models import TechniqueModels
 from frameline.ptc.scoring import score_si, score_tc
+from frameline.ptc.train import train_models
 
 
 def _template(dev: Split) -> list[Annotation]:
@@ -85,3 +86,15 @@ def test_cli_reports_bad_prediction_lines(tmp_path: Path) -> None:
                                       "--pred", str(tmp_path / "pred.labels")])
     assert result.exit_code == 1
     assert "pred.labels:2: expected 3 tab-separated columns, got 2" in result.output
+
+
+def test_training_again_gives_byte_identical_files(tiny_models: Path, ptc_slices: tuple[Split, Split],
+                                                   tmp_path: Path) -> None:
+    """`make train-techniques` must reproduce the shipped files: same data and seed, same bytes (manifest too)."""
+    train, dev = ptc_slices
+    train_models(train, dev, tmp_path, si_iterations=10, c_grid=(1.0,))
+    first = {path.name: path.read_bytes() for path in sorted(tiny_models.iterdir())}
+    second = {path.name: path.read_bytes() for path in sorted(tmp_path.iterdir())}
+    assert sorted(first) == sorted(second) and len(first) >= 5
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == [], f"retraining changed {differing}"

@@ -17,6 +17,8 @@ from scipy import sparse
 
 from frameline.ptc.keys import KEY_FORMAT, feature_key
 
+_COLUMN_CACHE_SIZE = 1 << 18
+
 
 class FeatureVocabulary:
     """Feature key -> column, fixed at training time (names seen fewer than `min_count` times are dropped).
@@ -30,6 +32,16 @@ class FeatureVocabulary:
         self.index = {key: i for i, key in enumerate(self.keys)}
         if len(self.index) != len(self.keys):
             raise ValueError("duplicate feature keys in the vocabulary")
+        self._columns: dict[str, int] = {}  # feature name -> column (-1: not in the vocabulary), filled as names come
+
+    def column(self, name: str) -> int:
+        """The column of a feature name, or -1; remembered, as the same words come back text after text."""
+        column = self._columns.get(name)
+        if column is None:
+            if len(self._columns) >= _COLUMN_CACHE_SIZE:
+                self._columns.clear()
+            column = self._columns[name] = self.index.get(feature_key(name), -1)
+        return column
 
     @classmethod
     def fit(cls, rows: Iterable[dict[str, float]], min_count: int = 2) -> FeatureVocabulary:
@@ -48,9 +60,10 @@ class FeatureVocabulary:
     def matrix(self, rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
         """Rows of named features as a CSR matrix, each row scaled to unit length."""
         indptr, indices, values = [0], [], []
+        column_of = self.column
         for row in rows:
-            keyed = ((self.index.get(feature_key(name)), value) for name, value in row.items())
-            columns = [(column, value) for column, value in keyed if column is not None]
+            keyed = ((column_of(name), value) for name, value in row.items())
+            columns = [(column, value) for column, value in keyed if column >= 0]
             norm = sum(value * value for _, value in columns) ** 0.5 or 1.0
             for column, value in columns:
                 indices.append(column)
@@ -104,3 +117,4 @@ class LinearModel:
         if weights.shape[0] != len(header["features"]) or weights.shape[1] != bias.shape[0]:
             raise ValueError(f"{folder / name}: weights of shape {weights.shape} do not match the vocabulary")
         return cls(FeatureVocabulary(header["features"]), header["classes"], weights, bias, header.get("meta"))
+

@@ -1,14 +1,14 @@
 """The shipped technique models as one bundle: span identifier, technique classifier, manifest.
 
 `manifest.json` records how the files were made (seed, settings chosen on dev,
-dev scores, training time, corpus) so the UI and docs can say how well they
-work, and so the analysers' version follows the model's.
+dev scores, corpus) so the UI and docs can say how well they work, and so the
+analysers' version follows the model's.  It holds no training time: retraining
+must reproduce it, like the model files, byte for byte.
 
-Trust model: nothing here is unpickled.  The classifier is a JSON vocabulary
-and `.npz` arrays loaded with `allow_pickle=False`; the span identifier is a
-CRFsuite model file parsed by CRFsuite's C library.  A model folder from
-someone else is data, not code (a malformed CRFsuite file could still hit a
-bug in that library, so load models you trust).
+Trust model: nothing here is unpickled.  Every model (technique classifier,
+sentence model, span CRF) is a JSON list of hashed feature keys plus `.npz`
+arrays loaded with `allow_pickle=False`, so a model folder from someone else
+is data, not code.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from frameline.ptc.chain import ChainModel
 from frameline.ptc.linear import LinearModel
 from frameline.ptc.si import SpanIdentifier
 from frameline.ptc.tc import TechniqueClassifier
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "analysis" / "models" / "techniques"
 MANIFEST = "manifest.json"
-SI_MODEL = "si.crfsuite"
+SI_MODEL = "si"
 SENTENCE_MODEL = "sentence"
 
 
@@ -50,6 +51,6 @@ class TechniqueModels:
             raise ModelsMissing(f"{folder}: no trained technique models here (run `make train-techniques`)")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         si = manifest.get("si", {})
-        spans = SpanIdentifier(folder / SI_MODEL, float(si.get("threshold", 0.5)), int(si.get("max_gap", 0)),
-                               LinearModel.load(folder, SENTENCE_MODEL))
+        spans = SpanIdentifier(ChainModel.load(folder, SI_MODEL), float(si.get("threshold", 0.5)),
+                               int(si.get("max_gap", 0)), LinearModel.load(folder, SENTENCE_MODEL))
         return cls(spans, TechniqueClassifier.load(folder), manifest)

@@ -69,8 +69,14 @@ class TechniqueClassifier:
 def fit_technique_classifier(train_rows: Sequence[dict[str, float]], train_labels: Sequence[str],
                              dev_rows: Sequence[dict[str, float]], dev_labels: Sequence[str],
                              c_grid: Sequence[float] = (0.3, 1.0), seed: int = 0,
-                             min_count: int = 2) -> tuple[TechniqueClassifier, dict[str, float]]:
-    """Fit on train for each C, keep the best on dev (accuracy), fit the softmax temperature on dev."""
+                             min_count: int = 2, class_weight: str | None = "balanced",
+                             ) -> tuple[TechniqueClassifier, dict[str, float]]:
+    """Fit on train for each C, keep the best on dev (accuracy), fit the softmax temperature on dev.
+
+    Classes are weighted inversely to their frequency ("balanced"): Loaded
+    Language is a third of the train spans, and unweighted the rare techniques
+    (Appeal to Authority, Thought-terminating Cliches) were never predicted.
+    """
     from sklearn.svm import LinearSVC
 
     vocabulary = FeatureVocabulary.fit(train_rows, min_count=min_count)
@@ -78,7 +84,7 @@ def fit_technique_classifier(train_rows: Sequence[dict[str, float]], train_label
     dev_y = np.asarray(dev_labels)
     best: tuple[float, float, object] | None = None
     for c in c_grid:
-        svm = LinearSVC(C=c, random_state=seed, max_iter=5000)
+        svm = LinearSVC(C=c, random_state=seed, max_iter=5000, class_weight=class_weight)
         svm.fit(train_x, np.asarray(train_labels))
         accuracy = float(np.mean(svm.predict(dev_x) == dev_y)) if len(dev_y) else 0.0
         if best is None or accuracy > best[0]:
@@ -92,7 +98,8 @@ def fit_technique_classifier(train_rows: Sequence[dict[str, float]], train_label
         weights, bias = np.hstack([-weights / 2, weights / 2]), np.hstack([-bias / 2, bias / 2])
     decision = np.asarray(dev_x @ weights) + bias
     temperature = _fit_temperature(decision, [classes.index(y) if y in classes else -1 for y in dev_labels])
-    meta = {"C": c, "dev_accuracy": round(accuracy, 4), "temperature": temperature, "seed": seed}
+    meta = {"C": c, "class_weight": class_weight, "dev_accuracy": round(accuracy, 4), "temperature": temperature,
+            "seed": seed}
     return TechniqueClassifier(LinearModel(vocabulary, classes, weights, bias, meta)), meta
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from frameline.ptc.chain import ChainModel
 from frameline.ptc.corpus import Split, load_split
 from frameline.ptc.features import ArticleIndex, span_features
 from frameline.ptc.formats import Annotation
@@ -25,7 +26,7 @@ from frameline.ptc.keys import KEY_FORMAT
 from frameline.ptc.linear import FeatureVocabulary, LinearModel
 from frameline.ptc.models import MANIFEST, SENTENCE_MODEL, SI_MODEL
 from frameline.ptc.scoring import score_si, score_tc
-from frameline.ptc.si import (SpanIdentifier, Token, sentence_bag, sentence_features, sentences, spans_from_marginals,
+from frameline.ptc.si import (SpanIdentifier, Token, crf_items, sentence_bag, sentences, spans_from_marginals,
                               tag_tokens, train_crf)
 from frameline.ptc.tc import MODEL_NAME, TechniqueClassifier, fit_technique_classifier
 
@@ -96,20 +97,22 @@ def _out_of_fold(articles: list[str], bags: list[dict[str, float]], labels: list
 
 def train_si(train: Split, dev: Split, folder: Path, c1: float = 0.3, c2: float = 0.01,
              max_iterations: int = SI_ITERATIONS, folds: int = 5) -> tuple[SpanIdentifier, dict]:
-    """The sentence model (saved as `sentence.*`) and the CRF (`si.crfsuite`); threshold and gap chosen on dev."""
+    """The sentence model (saved as `sentence.*`) and the CRF (`si.*`); threshold and gap chosen on dev."""
     train_sentences = _sentences(train)
     bags = [sentence_bag(tokens) for _, tokens, _ in train_sentences]
     labels = [int(any(tag != "O" for tag in tags)) for _, _, tags in train_sentences]
     out_of_fold = _out_of_fold([article for article, _, _ in train_sentences], bags, labels, folds)
     sentence_model = fit_sentence_model(bags, labels)
     sentence_model.save(folder, SENTENCE_MODEL)
-    examples = ((sentence_features(tokens, p), tags) for (_, tokens, tags), p in zip(train_sentences, out_of_fold))
-    train_crf(examples, folder / SI_MODEL, c1=c1, c2=c2, max_iterations=max_iterations)
-    identifier = SpanIdentifier(folder / SI_MODEL, sentence_model=LinearModel.load(folder, SENTENCE_MODEL))
+    examples = ((crf_items(tokens, p), tags) for (_, tokens, tags), p in zip(train_sentences, out_of_fold))
+    chain = train_crf(examples, c1=c1, c2=c2, max_iterations=max_iterations)
+    chain.save(folder, SI_MODEL)
+    identifier = SpanIdentifier(ChainModel.load(folder, SI_MODEL),
+                                sentence_model=LinearModel.load(folder, SENTENCE_MODEL))
     dev_sentences = _sentences(dev)
-    dev_probabilities = identifier.sentence_probabilities([tokens for _, tokens, _ in dev_sentences])
-    marginals = [(article, tokens, identifier.inside_probabilities(tokens, p))
-                 for (article, tokens, _), p in zip(dev_sentences, dev_probabilities)]
+    dev_tokens = [tokens for _, tokens, _ in dev_sentences]
+    inside = identifier.inside_probabilities(dev_tokens, identifier.sentence_probabilities(dev_tokens))
+    marginals = [(article, tokens, probabilities) for (article, tokens, _), probabilities in zip(dev_sentences, inside)]
     best: dict[str, Any] = {"f1": -1.0}
     for threshold in THRESHOLDS:
         for gap in GAPS:
@@ -133,13 +136,22 @@ def train_all(corpus: Path, out: Path, si_iterations: int = SI_ITERATIONS) -> di
 
 def train_models(train: Split, dev: Split, out: Path, si_iterations: int = SI_ITERATIONS,
                  c_grid: Sequence[float] = TC_C_GRID) -> dict[str, Any]:
-    started = time.perf_counter()
+    # One BLAS thread: how a sum is split over threads changes its last bits, and the early-stopped CRF turns
+    # last bits of the sentence model into a different model; the files must not depend on the core count.
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn, which needs it
+
+    with threadpool_limits(limits=1):
+        return _train_models(train, dev, out, si_iterations, c_grid)
+
+
+def _train_models(train: Split, dev: Split, out: Path, si_iterations: int,
+                  c_grid: Sequence[float]) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     classifier, tc_meta = train_tc(train, dev, c_grid)
     classifier.model.meta.update(tc_meta)
     files = classifier.model.save(out, MODEL_NAME)
     _, si_meta = train_si(train, dev, out, max_iterations=si_iterations)
-    files += [out / f"{SENTENCE_MODEL}.json", out / f"{SENTENCE_MODEL}.npz", out / SI_MODEL]
+    files += [out / f"{name}.{suffix}" for name in (SENTENCE_MODEL, SI_MODEL) for suffix in ("json", "npz")]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()[:12]
     manifest = {
         "version": digest,
@@ -147,7 +159,7 @@ def train_models(train: Split, dev: Split, out: Path, si_iterations: int = SI_IT
         "feature_keys": KEY_FORMAT,  # no feature name of the corpus is stored, only its hash
         "corpus": "Propaganda Techniques Corpus v2 (SemEval-2020 Task 11), train split; research use only",
         "train_articles": len(train.articles), "dev_articles": len(dev.articles),
-        "seed": SEED, "training_seconds": round(time.perf_counter() - started, 1),
+        "seed": SEED,
         "tc": tc_meta, "si": si_meta,
         "bytes": sum(path.stat().st_size for path in files),
     }
@@ -160,8 +172,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, required=True, help="the PTC folder (train-articles/, ...)")
     parser.add_argument("--out", type=Path, required=True, help="where the model files go")
     args = parser.parse_args(argv)
+    started = time.perf_counter()
     manifest = train_all(args.corpus, args.out)
-    print(json.dumps({k: manifest[k] for k in ("version", "training_seconds", "bytes", "tc", "si")}, indent=1))
+    # The time is printed, not written: the manifest, like the model files, must come out byte-identical each run.
+    print(json.dumps({"training_seconds": round(time.perf_counter() - started, 1),
+                      **{k: manifest[k] for k in ("version", "bytes", "tc", "si")}}, indent=1))
 
 
 if __name__ == "__main__":
