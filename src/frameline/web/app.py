@@ -27,7 +27,7 @@ from frameline.store.accounts import AccountStore
 from frameline.store.sql import SqlStore
 from frameline.web import auth
 from frameline.web.annotations import AnnotationBackend, FrameAnnotations
-from frameline.web.display import language_name, plural
+from frameline.web.display import label_score, language_name, plural
 from frameline.web.hostile_text import safe_link, strip_bidi, visible_text
 from frameline.workspace import Workspace
 
@@ -80,7 +80,7 @@ def templates() -> Jinja2Templates:
     environment = Environment(loader=FileSystemLoader(str(PACKAGE / "templates")),
                               autoescape=select_autoescape(default=True, default_for_string=True))
     environment.filters.update(visible=visible_text, link=safe_link, plain=strip_bidi, excerpt=excerpt,
-                               language=language_name, plural=plural)
+                               language=language_name, plural=plural, label_score=label_score)
     return Jinja2Templates(env=environment)
 
 
