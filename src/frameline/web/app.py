@@ -103,8 +103,9 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
                secure_cookies: bool = False) -> FastAPI:
     store = store or workspace.open_store()
     app = FastAPI(title="Frameline", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
-                  description="The JSON API of a Frameline workspace: documents, search, spans, sources, imports "
-                              "and timelines. Authenticate with `Authorization: Bearer <token>` (create tokens on "
+                  description="The JSON API of a Frameline workspace: documents, search, spans, sources, imports, "
+                              "timelines, comparisons, re-post clusters, events and monitored feeds. Authenticate with "
+                              "`Authorization: Bearer <token>` (create tokens on "
                               "the Account page).")
     app.state.web = WebContext(workspace, store, AccountStore(store), FrameAnnotations(store, workspace), local,
                                secure_cookies)
@@ -164,13 +165,14 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         return FileResponse(plotly_js(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    from frameline.web import api, pages, pages_insights, pages_manage, pages_session
+    from frameline.web import api, api_insights, pages, pages_insights, pages_manage, pages_session
 
     app.include_router(pages_session.router)
     app.include_router(pages.router)
     app.include_router(pages_insights.router)
     app.include_router(pages_manage.router)
     app.include_router(api.router)
+    app.include_router(api_insights.router)
     return app
 
 
