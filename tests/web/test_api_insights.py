@@ -69,7 +69,8 @@ def test_compare_returns_what_the_contrast_insight_computes(mosul):
     assert by_frame["f-victory"]["a"]["documents"] == 4 and by_frame["f-victory"]["b"]["documents"] == 14
     assert by_frame["f-steadfast"]["a"]["documents"] == 13 and by_frame["f-steadfast"]["b"]["documents"] == 2
     assert all(row["significant"] for row in body["frames"])
-    assert by_frame["f-victory"]["a"]["ci_low"] < by_frame["f-victory"]["a"]["share"] < by_frame["f-victory"]["a"]["ci_high"]
+    victory_a = by_frame["f-victory"]["a"]
+    assert victory_a["ci_low"] < victory_a["share"] < victory_a["ci_high"]
     # Evidence: three quotes of the extremist side, each a document of that side, quoting the stored text.
     quotes = by_frame["f-steadfast"]["evidence_a"]
     assert len(quotes) == 3 and {q["document_id"] for q in quotes} <= set(mosul["ids"]["extremist"])
@@ -131,9 +132,10 @@ def test_clusters_list_is_paginated_and_filtered_by_size(mosul):
 def test_a_cluster_shows_who_carried_it_and_when(mosul):
     body = mosul["viewer"].get("/api/v1/clusters/1").json()
     spread = cluster_spread(mosul["store"], 1)
-    assert body["size"] == spread.size == 3
+    assert body["summary"]["size"] == spread.size == 3 and body["summary"]["first_document_id"] == mosul["members"][0]
     assert (body["first_seen"], body["last_seen"]) == (spread.first_seen, spread.last_seen)
-    assert [(s["source"], s["first_seen"], s["first_document_id"], s["hours_after_first"]) for s in body["per_source"]] == [
+    assert [(s["source"], s["first_seen"], s["first_document_id"], s["hours_after_first"])
+            for s in body["per_source"]] == [
         (s.source, s.first_seen, s.first_document_id, s.hours_after_first) for s in spread.sources]
     assert [s["source"] for s in body["per_source"]] == ["Nashir News", "Amaq Agency", "Reuters World"]
     assert body["per_source"][1]["hours_after_first"] == 24.0  # Amaq posted it a day after Nashir
@@ -228,7 +230,8 @@ def test_an_analyst_adds_a_feed_where_the_collector_reads_it(mosul):
         ("rss", "https://news.example/feed.xml", 1800.0, ("mainstream",))]
     entry = mosul["store"].audit_entries(5)[0]
     assert (entry["actor"], entry["action"], entry["target"]) == ("analyst", "feed-added", feed["url"])
-    again = analyst.post("/api/v1/feeds", json=feed | {"every_minutes": 120}, headers={"X-CSRF-Token": csrf_of(analyst)})
+    again = analyst.post("/api/v1/feeds", json=feed | {"every_minutes": 120},
+                         headers={"X-CSRF-Token": csrf_of(analyst)})
     assert again.status_code == 200 and again.json()["every"] == "2h"  # the same target replaced, not doubled
     assert len(monitored_sources(load_workspace(workspace.path))) == 1
 

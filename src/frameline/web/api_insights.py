@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from pydantic import BaseModel, ConfigDict, Field
 
 from frameline.insights.contrast import contrast_groups
-from frameline.insights.propagation import cluster_spread
+from frameline.insights.propagation import SourceSpread, SpreadPoint, cluster_spread
 from frameline.insights.selection import SelectionError
 from frameline.store import QuerySyntaxError, StoreError, browse
 from frameline.store.base import ClusterSummary, Event
@@ -112,54 +112,21 @@ def compare(request: Request, a: str = Query(..., min_length=1, max_length=500, 
 # -- re-post clusters -------------------------------------------------------------------
 
 
-class ClusterOut(BaseModel):
-    id: int
-    size: int
-    sources: int
-    first_document_id: int
-    first_source_id: int | None
-    first_seen_at: datetime | None
-    last_seen_at: datetime | None
-
-
 class ClusterPage(BaseModel):
-    items: list[ClusterOut]
+    items: list[ClusterSummary] = Field(description="Largest first; the first document is the earliest member.")
     page: int
     per_page: int
     total: int
 
 
-class SourceSpreadOut(BaseModel):
-    source_id: int
-    source: str
-    groups: list[str]
-    documents: int
-    first_document_id: int
-    first_seen: str
-    last_seen: str
-    hours_after_first: float
-
-
-class SpreadPointOut(BaseModel):
-    at: str
-    document_id: int
-    source: str
-    documents: int = Field(description="Cumulative documents up to this one.")
-    sources: int = Field(description="Cumulative distinct sources up to this one.")
-
-
-class ClusterDetail(ClusterOut):
+class ClusterDetail(BaseModel):
+    summary: ClusterSummary
     first_seen: str | None
     last_seen: str | None
-    per_source: list[SourceSpreadOut] = Field(description="Each source's first and last post, earliest first.")
-    curve: list[SpreadPointOut] = Field(description="The spread curve, one point per member in time order.")
+    per_source: list[SourceSpread] = Field(description="Each source's first and last post, earliest first.")
+    curve: list[SpreadPoint] = Field(description="The spread curve, one point per member in time order "
+                                                 "(documents and sources cumulative).")
     member_ids: list[int]
-
-
-def _cluster(summary: ClusterSummary) -> ClusterOut:
-    return ClusterOut(id=summary.id, size=summary.size, sources=summary.sources,
-                      first_document_id=summary.first_document_id, first_source_id=summary.first_source_id,
-                      first_seen_at=summary.first_seen_at, last_seen_at=summary.last_seen_at)
 
 
 @router.get("/clusters", response_model=ClusterPage, summary="Re-post clusters, largest first")
@@ -167,20 +134,20 @@ def list_clusters(request: Request, min_size: int = Query(2, ge=1, le=2**31), pa
                   per_page: int = PerPage, who: Principal = Depends(viewer)):
     store = context(request).store
     chunk = store.list_clusters(min_size=min_size, limit=page * per_page)[(page - 1) * per_page:]
-    return ClusterPage(items=[_cluster(c) for c in chunk], page=page, per_page=per_page,
+    return ClusterPage(items=chunk, page=page, per_page=per_page,
                        total=browse.count_clusters(store, min_size))
 
 
 @router.get("/clusters/{cluster_id}", response_model=ClusterDetail,
-            summary="Who carried a cluster and when (the cluster page)", responses={404: {"description": "No such cluster."}})
+            summary="Who carried a cluster and when (the cluster page)",
+            responses={404: {"description": "No such cluster."}})
 def get_cluster(request: Request, cluster_id: RowId, who: Principal = Depends(viewer)):
     store = context(request).store
     spread = cluster_spread(store, cluster_id)  # an unknown id is a StoreError "no re-post cluster …": 404
     summary = store.get_cluster(cluster_id)
     assert summary is not None  # cluster_spread has just found it
-    data = spread.to_dict()
-    return ClusterDetail(**_cluster(summary).model_dump(), first_seen=spread.first_seen, last_seen=spread.last_seen,
-                         per_source=data["sources"], curve=data["curve"],
+    return ClusterDetail(summary=summary, first_seen=spread.first_seen, last_seen=spread.last_seen,
+                         per_source=spread.sources, curve=spread.curve,
                          member_ids=[point.document_id for point in spread.curve])
 
 
@@ -194,7 +161,8 @@ class EventIn(BaseModel):
                       description="Letters, digits, '.', '_' or '-', e.g. mosul-2017.")
     from_: date | None = Field(None, alias="from", description="First day, inclusive (UTC).")
     to: date | None = Field(None, description="Last day, inclusive (UTC); not before `from`.")
-    query: str = Field("", max_length=500, description='Search text the documents must match, e.g. "Mosul OR الموصل".')
+    query: str = Field("", max_length=500,
+                       description='Search text the documents must match, e.g. "Mosul OR الموصل".')
     description: str | None = Field(None, max_length=2000)
 
 
@@ -264,7 +232,8 @@ def get_event(request: Request, name: str = Path(..., min_length=1, max_length=1
     return _event_detail(store, event)
 
 
-@router.post("/events", response_model=EventDetail, status_code=201, summary="Define an event (as `frameline events add`)",
+@router.post("/events", response_model=EventDetail, status_code=201,
+             summary="Define an event (as `frameline events add`)",
              responses={409: {"description": "An event of that name exists."},
                         422: {"description": "The window ends before it starts, or the query does not parse."}})
 def create_event(request: Request, event: EventIn, x_csrf_token: str | None = Header(None),
