@@ -1,21 +1,29 @@
-"""A real workspace with English and Arabic documents, analysis layers and one user per role."""
+"""Real workspaces for the web tests: English and Arabic documents with analysis layers and one user per role
+(`web_workspace`), and the two-camp Mosul corpus with a re-post cluster and an event (`mosul`)."""
 
 from __future__ import annotations
 
 import re
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from frameline.records import DocLabel, Span
+from frameline.records import DocLabel, RawDocument, Span
 from frameline.sources.base import ImportOptions
 from frameline.sources.runner import run_import
 from frameline.store.accounts import AccountStore
+from frameline.store.base import ClusterMember, Event
 from frameline.web import create_app
 from frameline.workspace import init_workspace
 
 from conftest import write_telegram_export  # tests/conftest.py (rootdir on sys.path)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from insights.corpus import AMAQ, REUTERS, build  # noqa: E402
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "analyst", "viewer")
@@ -109,3 +117,33 @@ def csrf_of(client: TestClient) -> str:
 @pytest.fixture(scope="module")
 def clients(app):
     return {role: signed_in(app, role) for role in (*ROLES, None)}
+
+
+@pytest.fixture(scope="module")
+def mosul(tmp_path_factory):
+    """The insights corpus (tests/insights/corpus.py) with a straggler, cluster 1 of three members and an event."""
+    workspace = init_workspace(tmp_path_factory.mktemp("insight-pages") / "workspace")
+    store = workspace.open_store()
+    ids = build(store)
+    # A straggler from years before the story (with a frame), and an unlabelled early post in the window.
+    straggler = store.write_documents([RawDocument(source=AMAQ, text="An old statement.", native_id="old",
+                                                   published_at=datetime(2014, 1, 6, tzinfo=timezone.utc),
+                                                   language="en")]).new_ids[0]
+    store.write_analysis("straggler", "1", {straggler: ([], [DocLabel(0, "frame", "f-steadfast", 0.5, "", "")])})
+    early = store.write_documents([RawDocument(source=REUTERS, text="Weather report.", native_id="early",
+                                               published_at=datetime(2017, 6, 5, tzinfo=timezone.utc),
+                                               language="en")]).new_ids[0]
+    members = ids["extremist"][:2] + ids["mainstream"][14:15]
+    store.record_clusters([], [ClusterMember(members[0], 1, 1.0, "founder"),
+                               ClusterMember(members[1], 1, 0.9, "minhash", members[0]),
+                               ClusterMember(members[2], 1, 0.9, "minhash", members[0])], "duplicates", "1")
+    store.add_event(Event("mosul-2017", datetime(2017, 6, 25, tzinfo=timezone.utc),
+                          datetime(2017, 7, 5, tzinfo=timezone.utc), "", "the end of the battle"))
+    accounts = AccountStore(store)
+    for role in ("analyst", "viewer"):
+        accounts.add_user(role, PASSWORD, role)
+    app = create_app(workspace, store=store)
+    yield {"workspace": workspace, "store": store, "app": app, "accounts": accounts, "ids": ids,
+           "straggler": straggler, "early": early, "members": members,
+           "analyst": signed_in(app, "analyst"), "viewer": signed_in(app, "viewer")}
+    store.close()

@@ -11,57 +11,14 @@ import csv
 import io
 import json
 import re
-import sys
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from urllib.parse import parse_qs, unquote
-
-import pytest
 
 from frameline.insights.contrast import contrast_groups
 from frameline.insights.propagation import cluster_spread
 from frameline.insights.selection import parse_selection
 from frameline.insights.timelines import frame_timeline
-from frameline.records import DocLabel, RawDocument, SourceRef
-from frameline.store.accounts import AccountStore
-from frameline.store.base import ClusterMember, Event
-from frameline.web import create_app
 from frameline.web.charts import PALETTE, frame_colours
-from frameline.workspace import init_workspace
-
-from .conftest import PASSWORD, signed_in
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from insights.corpus import AMAQ, REUTERS, build  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def mosul(tmp_path_factory):
-    workspace = init_workspace(tmp_path_factory.mktemp("insight-pages") / "workspace")
-    store = workspace.open_store()
-    ids = build(store)
-    # A straggler from years before the story (with a frame), and an unlabelled early post in the window.
-    straggler = store.write_documents([RawDocument(source=AMAQ, text="An old statement.", native_id="old",
-                                                   published_at=datetime(2014, 1, 6, tzinfo=timezone.utc),
-                                                   language="en")]).new_ids[0]
-    store.write_analysis("straggler", "1", {straggler: ([], [DocLabel(0, "frame", "f-steadfast", 0.5, "", "")])})
-    early = store.write_documents([RawDocument(source=REUTERS, text="Weather report.", native_id="early",
-                                               published_at=datetime(2017, 6, 5, tzinfo=timezone.utc),
-                                               language="en")]).new_ids[0]
-    members = ids["extremist"][:2] + ids["mainstream"][14:15]
-    store.record_clusters([], [ClusterMember(members[0], 1, 1.0, "founder"),
-                               ClusterMember(members[1], 1, 0.9, "minhash", members[0]),
-                               ClusterMember(members[2], 1, 0.9, "minhash", members[0])], "duplicates", "1")
-    store.add_event(Event("mosul-2017", datetime(2017, 6, 25, tzinfo=timezone.utc),
-                          datetime(2017, 7, 5, tzinfo=timezone.utc), "", "the end of the battle"))
-    accounts = AccountStore(store)
-    for role in ("analyst", "viewer"):
-        accounts.add_user(role, PASSWORD, role)
-    app = create_app(workspace, store=store)
-    yield {"store": store, "ids": ids, "straggler": straggler, "early": early, "members": members,
-           "analyst": signed_in(app, "analyst"), "viewer": signed_in(app, "viewer")}
-    store.close()
 
 
 def figures(page: str) -> dict[str, dict]:

@@ -195,3 +195,28 @@ def test_frame_timeline_filters_by_group_and_dates(clients):
     titles = re.findall(r'"title":\{"text":"([^"]+)"', page)
     assert [t for t in titles if " · " in t] == ["extremist · documents carrying each frame"]
     assert '"x":["2017-07-17"]' in page and "&lt;script&gt;" not in page
+
+
+def test_entity_labels_show_their_mention_count_and_other_labels_their_score(tmp_path):
+    """The entity analyser's document label counts mentions: shown as "×2", never as a confidence "2.00"."""
+    from frameline.analysis.entities import EntityAnalyser
+    from frameline.pipeline import analyze
+    from frameline.records import DocLabel, RawDocument, SourceRef
+    from frameline.workspace import init_workspace
+
+    workspace = init_workspace(tmp_path / "workspace")
+    store = workspace.open_store()
+    text = "Fighting in Mosul continued. The army says Mosul is retaken. The Islamic State denies it."
+    document_id = store.write_documents([RawDocument(SourceRef("test", "labels"), text, native_id="1")]).new_ids[0]
+    analyze(store, analysers=[EntityAnalyser])
+    store.write_analysis("fixture-frames", "1", {document_id: ([], [DocLabel(document_id, "frame", "steadfastness",
+                                                                             0.8347, "", "")])})
+    scores = {(label.layer, label.label): label.score for label in store.get_labels(document_id)}
+    assert scores[("entity", "mosul")] == 2.0 and scores[("entity", "islamic-state")] == 1.0  # as the analyser counts
+    AccountStore(store).add_user("viewer", PASSWORD, "viewer")
+    page = signed_in(create_app(workspace, store=store), "viewer").get(f"/documents/{document_id}").text
+    chips = dict(re.findall(r'<li class="chip-(?:entity|frame)" title="[^"]*"><span class="muted">\w+</span> ([\w-]+)'
+                            r' <span class="muted"[^>]*>([^<]*)</span></li>', page))
+    assert chips == {"mosul": "×2", "islamic-state": "×1", "steadfastness": "0.83"}
+    assert "2.00" not in page
+    store.close()

@@ -15,7 +15,7 @@ from sqlalchemy import distinct, func, select
 
 from frameline.records import utc
 from frameline.store.query import DocumentFilter
-from frameline.store.schema import analysis_state, doc_labels, documents, imports, source_groups, spans
+from frameline.store.schema import analysis_state, clusters, doc_labels, documents, imports, source_groups, spans
 from frameline.store.sql import SqlStore
 
 NO_GROUP = "(no group)"
@@ -171,6 +171,13 @@ def count_imports(store: SqlStore) -> int:
     """How many imports the workspace has recorded (the API's `total`)."""
     with store._read() as connection:
         return connection.execute(select(func.count()).select_from(imports)).scalar_one()
+
+
+def count_clusters(store: SqlStore, min_size: int = 2) -> int:
+    """How many re-post clusters have at least `min_size` members (the API's `total` beside `list_clusters`)."""
+    with store._read() as connection:
+        return connection.execute(select(func.count()).select_from(clusters)
+                                  .where(clusters.c.size >= min_size)).scalar_one()
 
 
 def sample_document_ids(store: SqlStore, count: int, seed: int) -> list[int]:

@@ -27,7 +27,7 @@ from frameline.store.accounts import AccountStore
 from frameline.store.sql import SqlStore
 from frameline.web import auth
 from frameline.web.annotations import AnnotationBackend, FrameAnnotations
-from frameline.web.display import language_name, plural
+from frameline.web.display import label_score, language_name, plural
 from frameline.web.hostile_text import safe_link, strip_bidi, visible_text
 from frameline.workspace import Workspace
 
@@ -80,7 +80,7 @@ def templates() -> Jinja2Templates:
     environment = Environment(loader=FileSystemLoader(str(PACKAGE / "templates")),
                               autoescape=select_autoescape(default=True, default_for_string=True))
     environment.filters.update(visible=visible_text, link=safe_link, plain=strip_bidi, excerpt=excerpt,
-                               language=language_name, plural=plural)
+                               language=language_name, plural=plural, label_score=label_score)
     return Jinja2Templates(env=environment)
 
 
@@ -103,8 +103,9 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
                secure_cookies: bool = False) -> FastAPI:
     store = store or workspace.open_store()
     app = FastAPI(title="Frameline", version="1", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
-                  description="The JSON API of a Frameline workspace: documents, search, spans, sources, imports "
-                              "and timelines. Authenticate with `Authorization: Bearer <token>` (create tokens on "
+                  description="The JSON API of a Frameline workspace: documents, search, spans, sources, imports, "
+                              "timelines, comparisons, re-post clusters, events and monitored feeds. Authenticate with "
+                              "`Authorization: Bearer <token>` (create tokens on "
                               "the Account page).")
     app.state.web = WebContext(workspace, store, AccountStore(store), FrameAnnotations(store, workspace), local,
                                secure_cookies)
@@ -164,13 +165,14 @@ def create_app(workspace: Workspace, *, store: SqlStore | None = None, local: bo
         return FileResponse(plotly_js(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    from frameline.web import api, pages, pages_insights, pages_manage, pages_session
+    from frameline.web import api, api_insights, pages, pages_insights, pages_manage, pages_session
 
     app.include_router(pages_session.router)
     app.include_router(pages.router)
     app.include_router(pages_insights.router)
     app.include_router(pages_manage.router)
     app.include_router(api.router)
+    app.include_router(api_insights.router)
     return app
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from frameline.records import DocLabel
 
+ENTITY_LAYER = "entity"  # its document labels' score is a mention count
 TECHNIQUE_COVERAGE_LAYER = "technique-span"  # the technique-spans analyser's covered / not-covered label
 # Codes the language analyser writes that are not languages.
 NOT_LANGUAGES = {"und": "undetermined", "unknown": "unknown", "zxx": "no linguistic content", "mul": "several"}
@@ -20,6 +21,19 @@ def language_name(code: str | None) -> str:
     if not code:
         return "unknown"
     return NOT_LANGUAGES.get(code, code)
+
+
+def label_score(label: DocLabel) -> str:
+    """A document label's score as the Labels panel shows it: "0.83" for a confidence, "×2" for an entity.
+
+    The entity analyser's document label counts the entity's mentions (see
+    `frameline.analysis.entities`), so "2.00" would read as a confidence.
+    """
+    if label.score is None:
+        return ""
+    if label.layer == ENTITY_LAYER:
+        return f"×{label.score:g}"
+    return f"{label.score:.2f}"
 
 
 def technique_coverage(labels: list[DocLabel]) -> str | None:
