@@ -37,10 +37,12 @@ class SentenceFrame:
     model_probability: float | None = None
 
     @classmethod
-    def from_hit(cls, hit: FrameHit) -> SentenceFrame:
+    def from_hit(cls, hit: FrameHit, score: float | None = None) -> SentenceFrame:
+        """`score`: the calibrated confidence of the rule detection (default: the matcher's weight-based score)."""
+        score = hit.score if score is None else score
         return cls(hit.frame.id, hit.frame.name, hit.codebook.id, hit.codebook.version, hit.sentence[0],
-                   hit.sentence[1], hit.sentence_index, hit.score, "rule", hit.rules,
-                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=hit.score)
+                   hit.sentence[1], hit.sentence_index, score, "rule", hit.rules,
+                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=score)
 
     def attributes(self, text: str) -> dict[str, Any]:
         return {
