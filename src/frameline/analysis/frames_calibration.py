@@ -32,10 +32,10 @@ RELIABILITY: dict[str, dict[str, float]] = {
         "threat-persistence": 0.893,
     },
     "jihadist-narratives": {
-        "*": 0.871, "belonging": 0.908, "brutality": 0.613, "call-to-act-abroad": 0.928, "crusader-enemy": 0.868,
-        "delegitimise-state": 0.834, "mercy": 0.893, "pan-islamic-victimhood": 0.765,
-        "recruitment-mobilisation": 0.851, "sectarian-enemy": 0.957, "steadfastness": 0.968, "utopia": 0.817,
-        "victimhood": 0.826, "war": 0.93,
+        "*": 0.878, "belonging": 0.913, "brutality": 0.672, "call-to-act-abroad": 0.932, "crusader-enemy": 0.869,
+        "delegitimise-state": 0.836, "mercy": 0.898, "pan-islamic-victimhood": 0.77,
+        "recruitment-mobilisation": 0.854, "sectarian-enemy": 0.959, "steadfastness": 0.969, "utopia": 0.821,
+        "victimhood": 0.828, "war": 0.931,
     },
 }
 

@@ -161,6 +161,7 @@ class CodebookMatcher:
         self._frames = {(index, frame.id): frame for index, codebook in enumerate(codebooks) for frame in codebook.frames}
         words = {word for key in targets if not _is_arabic(key[0]) for word in key.split()}
         self._vocabulary = frozenset(words)
+        self._repaired: dict[str, str] = {}  # damaged word -> its repair (or itself): words repeat across documents
         self._stems = tuple(sorted({match_key(cue.text.rstrip("*")) for codebook in codebooks for frame in codebook.frames
                                     for cue in [*frame.cues, *frame.negative] if cue.text.endswith("*")
                                     and " " not in match_key(cue.text.rstrip("*")) and not _is_arabic(cue.text[0])}))
@@ -272,24 +273,30 @@ class CodebookMatcher:
             return True
         return any(word.endswith(suffix) and word[:-len(suffix)] in self._vocabulary for suffix in ENGLISH_SUFFIXES)
 
-    def _repair(self, haystack: str) -> str:
-        """Words whose long vowels a corpus turned into "?" read as the cue word they spell (same length, so
-        offsets are unchanged); a word that spells no cue word is left as it is."""
-        pieces, position = [], 0
-        for match in _DAMAGED_WORD.finditer(haystack):
-            word = match.group()
-            holes = [index for index, char in enumerate(word) if char == "?"]
-            if len(holes) > _MAX_DAMAGE:
-                continue
+    def _repair_word(self, word: str) -> str:
+        holes = [index for index, char in enumerate(word) if char == "?"]
+        if len(holes) <= _MAX_DAMAGE:
             for letters in product(_DAMAGE_REPAIRS, repeat=len(holes)):
                 candidate = list(word)
                 for index, letter in zip(holes, letters):
                     candidate[index] = letter
                 repaired = "".join(candidate)
                 if self._known(repaired):
-                    pieces += [haystack[position:match.start()], repaired]
-                    position = match.end()
-                    break
+                    return repaired
+        return word
+
+    def _repair(self, haystack: str) -> str:
+        """Words whose long vowels a corpus turned into "?" read as the cue word they spell (same length, so
+        offsets are unchanged); a word that spells no cue word is left as it is."""
+        pieces, position = [], 0
+        for match in _DAMAGED_WORD.finditer(haystack):
+            word = match.group()
+            repaired = self._repaired.get(word)
+            if repaired is None:
+                repaired = self._repaired[word] = self._repair_word(word) if len(self._repaired) < 50_000 else word
+            if repaired != word:
+                pieces += [haystack[position:match.start()], repaired]
+                position = match.end()
         if not pieces:
             return haystack
         pieces.append(haystack[position:])
