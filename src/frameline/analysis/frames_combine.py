@@ -2,8 +2,8 @@
 
 A document carries a frame when any of its sentences does; its score is the
 chance that at least one detection is right, 1 - prod(1 - p), over the
-sentence scores (rule scores, model probabilities, or the higher of the two
-where both saw the sentence).  The evidence sentences are the best-scored few,
+sentence scores (the rule's calibrated score where a rule fired, the model's
+probability for a sentence only the model found).  The evidence sentences are the best-scored few,
 so a brief can quote them.
 """
 
