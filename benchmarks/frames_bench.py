@@ -1,4 +1,4 @@
-"""`python -m benchmarks.frames_bench [--sentences 50000] [--with-model WORKSPACE]`: frame detection speed.
+"""`python -m benchmarks.frames_bench [--sentences 50000] [--with-model WORKSPACE|MODELS]`: frame detection speed.
 
 Real text (the CC0 Dabiq/Rumiyah quotations and pro-IS tweets in ../shared/data),
 grouped into documents of about twenty sentences, run through the frames
@@ -44,10 +44,18 @@ def real_documents(limit: int) -> tuple[list[DocumentInput], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=50_000)
-    parser.add_argument("--with-model", type=Path, help="a workspace whose trained frame models to load")
+    parser.add_argument("--with-model", type=Path,
+                        help="a workspace whose trained frame models to load, or a folder of frames-*.model files")
     arguments = parser.parse_args()
     documents, sentences = real_documents(arguments.sentences)
-    if arguments.with_model:
+    if arguments.with_model and sorted(arguments.with_model.glob("frames-*.model")):
+        # a folder of model files (a workspace's models/, or models trained by a script): no workspace needed
+        from frameline.codebook.store import active_codebooks
+
+        blobs = {path.stem.removeprefix("frames-"): path.read_bytes()
+                 for path in sorted(arguments.with_model.glob("frames-*.model"))}
+        analyser = FrameAnalyser(active_codebooks(None), blobs)
+    elif arguments.with_model:
         from frameline.workspace import load_workspace
 
         analyser = FrameAnalyser.from_workspace(load_workspace(arguments.with_model))

@@ -79,3 +79,24 @@ def test_the_founding_case_framings_are_found_by_the_default_codebooks():
 def test_hashtags_and_runs_of_white_space_do_not_break_phrases():
     text = "Fighting the #apostate   army; #الصليبيين"
     assert find(text) == [("enemy", ["apostate   army", "الصليبيين"])]
+
+
+def test_long_vowels_damaged_to_question_marks_read_as_the_cue_word():
+    # The Fifth Tribe release of the Dabiq/Rumiyah quotations wrote "?" for ā/ī/ū and for the hamza.
+    text = "They fight the cr?saders and the apostate army of the R?fidah."
+    book = BOOK.replace("[crusader,", "[crusader, rafidah,")
+    hits = CodebookMatcher([parse_codebook(book)]).find(text)
+    assert [text[item.start:item.end] for item in hits[0].evidence] == ["cr?saders", "apostate army", "R?fidah"]
+    assert hits[0].evidence[0].rule == "cue:en:crusader"
+    assert find("Qu?te unrelated?") == []
+
+
+def test_the_default_war_patterns_match_the_communique_sentence_shapes():
+    matcher = CodebookMatcher(packaged_codebooks())
+
+    def frames(text):
+        return {hit.frame.id for hit in matcher.find(text)}
+
+    assert "war" in frames("IS killed 60 VSO militants in Mare city.")
+    assert "war" in frames("50 of the Syrian army troops killed in the night raid.")
+    assert "war" not in frames("50 ISIS militants killed by Turkish strikes on IS positions.")

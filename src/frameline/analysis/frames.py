@@ -4,7 +4,8 @@ Layered, as the codebook issue asks:
 
 1. rules: every active codebook's cues and patterns (`codebook.matcher`) mark
    the sentences that carry a frame, with the matched words as evidence and
-   the rule ids that fired;
+   the rule ids that fired, scored by how often that frame's rules were right
+   on held-out gold (`frames_calibration`);
 2. model: when `frameline train frames` has stored a classifier for a codebook
    in the workspace, its calibrated probabilities add the sentences the cues
    miss (and score the ones they find);
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
+from frameline.analysis.frames_calibration import rule_confidence
 from frameline.analysis.frames_combine import SentenceFrame, combine_document
 from frameline.codebook.matcher import CodebookMatcher
 from frameline.codebook.model import Codebook, parse_codebook
@@ -84,9 +86,13 @@ class FrameAnalyser(Analyser):
         sentences = {document.id: split_sentences(document.text) for document in batch}
         # The models score every sentence of the batch in one call per codebook (per-call overhead dominates).
         batch_probabilities: dict[str, dict[str, list[float]]] = {}
-        for codebook_id, model in self._models.items():
-            batch_probabilities[codebook_id] = model.predict(
-                [document.text[start:end] for document in batch for start, end in sentences[document.id]])
+        if self._models:
+            from frameline.analysis.frames_model import hashed_counts
+
+            pieces = [document.text[start:end] for document in batch for start, end in sentences[document.id]]
+            counts = hashed_counts(pieces) if pieces else None  # one hashing pass shared by every codebook's model
+            for codebook_id, model in self._models.items():
+                batch_probabilities[codebook_id] = model.predict(pieces, counts)
         outputs, offset = {}, 0
         for document in batch:
             count = len(sentences[document.id])
@@ -105,10 +111,16 @@ class FrameAnalyser(Analyser):
         scores: dict[int, dict[str, float]] = {}
         for hit in self._matcher.find(text, sentences):
             if hit.codebook.id not in self._models:
-                scores.setdefault(hit.sentence_index, {})[hit.frame.id] = hit.score
+                scores.setdefault(hit.sentence_index, {})[hit.frame.id] = rule_confidence(
+                    hit.codebook.id, hit.frame.id, hit.weight)
         pieces = [text[start:end] for start, end in sentences]
+        counts = None
+        if self._models and pieces:
+            from frameline.analysis.frames_model import hashed_counts
+
+            counts = hashed_counts(pieces)
         for model in self._models.values():
-            for frame_id, values in model.predict(pieces).items():
+            for frame_id, values in model.predict(pieces, counts).items():
                 for index, probability in enumerate(values):
                     scores.setdefault(index, {})[frame_id] = probability
         return scores
@@ -126,7 +138,8 @@ class FrameAnalyser(Analyser):
         assert self._matcher is not None
         if sentences is None:
             sentences = split_sentences(text)
-        found = [SentenceFrame.from_hit(hit) for hit in self._matcher.find(text, sentences)]
+        found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight))
+                 for hit in self._matcher.find(text, sentences)]
         for codebook_id, model in self._models.items():
             found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
                                           (probabilities or {}).get(codebook_id))

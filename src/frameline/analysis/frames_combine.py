@@ -2,8 +2,8 @@
 
 A document carries a frame when any of its sentences does; its score is the
 chance that at least one detection is right, 1 - prod(1 - p), over the
-sentence scores (rule scores, model probabilities, or the higher of the two
-where both saw the sentence).  The evidence sentences are the best-scored few,
+sentence scores (the rule's calibrated score where a rule fired, the model's
+probability for a sentence only the model found).  The evidence sentences are the best-scored few,
 so a brief can quote them.
 """
 
@@ -37,10 +37,12 @@ class SentenceFrame:
     model_probability: float | None = None
 
     @classmethod
-    def from_hit(cls, hit: FrameHit) -> SentenceFrame:
+    def from_hit(cls, hit: FrameHit, score: float | None = None) -> SentenceFrame:
+        """`score`: the calibrated confidence of the rule detection (default: the matcher's weight-based score)."""
+        score = hit.score if score is None else score
         return cls(hit.frame.id, hit.frame.name, hit.codebook.id, hit.codebook.version, hit.sentence[0],
-                   hit.sentence[1], hit.sentence_index, hit.score, "rule", hit.rules,
-                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=hit.score)
+                   hit.sentence[1], hit.sentence_index, score, "rule", hit.rules,
+                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=score)
 
     def attributes(self, text: str) -> dict[str, Any]:
         return {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import product
 
 import regex
 
@@ -51,6 +52,11 @@ ARABIC_PROCLITICS = frozenset(
 ) | frozenset(c + "لل" for c in _CONJUNCTIONS)
 _MAX_PREFIX = max(map(len, ARABIC_PROCLITICS))
 _MAX_SUFFIX = 6
+# Some releases of transliterated jihadist texts (the Fifth Tribe Dabiq/Rumiyah quotations) replaced every
+# long-vowel letter (ā ī ū) and the ʿayn/hamza marks with "?": R?fidah, Sh??ah, muj?hid?n, jih?d.
+_DAMAGED_WORD = re.compile(r"[a-z]+(?:\?{1,2}[a-z]+)+")
+_DAMAGE_REPAIRS = ("a", "i", "u", "'")
+_MAX_DAMAGE = 4
 
 
 def _is_arabic(char: str) -> bool:
@@ -153,6 +159,12 @@ class CodebookMatcher:
             for index, codebook in enumerate(codebooks) for frame in codebook.frames for pattern in frame.patterns
         ]
         self._frames = {(index, frame.id): frame for index, codebook in enumerate(codebooks) for frame in codebook.frames}
+        words = {word for key in targets if not _is_arabic(key[0]) for word in key.split()}
+        self._vocabulary = frozenset(words)
+        self._repaired: dict[str, str] = {}  # damaged word -> its repair (or itself): words repeat across documents
+        self._stems = tuple(sorted({match_key(cue.text.rstrip("*")) for codebook in codebooks for frame in codebook.frames
+                                    for cue in [*frame.cues, *frame.negative] if cue.text.endswith("*")
+                                    and " " not in match_key(cue.text.rstrip("*")) and not _is_arabic(cue.text[0])}))
 
     @staticmethod
     def _add(targets: dict[str, list[_Target]], index: int, frame: str, cue: Cue, negative: bool) -> None:
@@ -193,6 +205,8 @@ class CodebookMatcher:
         normalized = normalize_with_offsets(text)
         spaced = _Collapsed(normalized.text.translate(_PUNCTUATION))
         haystack = spaced.text
+        if "?" in haystack:
+            haystack = self._repair(haystack)
         starts = [spaced.to_collapsed(normalized.to_normalized(start)) for start, _ in sentences]
         ends = [spaced.to_collapsed(normalized.to_normalized(end)) for _, end in sentences]
 
@@ -253,6 +267,40 @@ class CodebookMatcher:
             hits.append(FrameHit(self.codebooks[index], frame, sentences[where], where, rule_score(weight), weight,
                                  merged, sorted({item.rule for item in evidence})))
         return hits
+
+    def _known(self, word: str) -> bool:
+        if word in self._vocabulary or word.startswith(self._stems):
+            return True
+        return any(word.endswith(suffix) and word[:-len(suffix)] in self._vocabulary for suffix in ENGLISH_SUFFIXES)
+
+    def _repair_word(self, word: str) -> str:
+        holes = [index for index, char in enumerate(word) if char == "?"]
+        if len(holes) <= _MAX_DAMAGE:
+            for letters in product(_DAMAGE_REPAIRS, repeat=len(holes)):
+                candidate = list(word)
+                for index, letter in zip(holes, letters):
+                    candidate[index] = letter
+                repaired = "".join(candidate)
+                if self._known(repaired):
+                    return repaired
+        return word
+
+    def _repair(self, haystack: str) -> str:
+        """Words whose long vowels a corpus turned into "?" read as the cue word they spell (same length, so
+        offsets are unchanged); a word that spells no cue word is left as it is."""
+        pieces, position = [], 0
+        for match in _DAMAGED_WORD.finditer(haystack):
+            word = match.group()
+            repaired = self._repaired.get(word)
+            if repaired is None:
+                repaired = self._repaired[word] = self._repair_word(word) if len(self._repaired) < 50_000 else word
+            if repaired != word:
+                pieces += [haystack[position:match.start()], repaired]
+                position = match.end()
+        if not pieces:
+            return haystack
+        pieces.append(haystack[position:])
+        return "".join(pieces)
 
     @staticmethod
     def _boundaries_allowed(prefix: str, suffix: str, target: _Target) -> bool:

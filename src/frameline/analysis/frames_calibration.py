@@ -1,0 +1,93 @@
+"""Rule scores that mean what they say: how often each frame's rules are right, measured on gold.
+
+The matcher scores a rule detection by its summed cue weight alone
+(`codebook.matcher.rule_score`), which says nothing about how reliable a
+frame's cues are: the war cues of a communique are rarely wrong, the victimhood
+cues fire on anyone's report of civilian deaths.  The score the analyser
+reports for a rule detection is therefore the frame's measured precision on
+the gold dev split, shrunk towards its codebook's precision when the frame
+fired only a few times there (`PRIOR_STRENGTH` pseudo-detections), so that a
+0.8 means that about 80% of such detections were right.  The table is refitted
+with `python -m frameline.analysis.frames_calibration --gold FILE` after a
+codebook edit and pasted below; a frame it does not know (a codebook of the
+analyst's own) keeps the weight-based score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from frameline.codebook.matcher import rule_score
+
+PRIOR_STRENGTH = 5.0
+
+# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (516 sentences), 2026-12-02, codebooks
+# jihadist-narratives and counter-narratives as of that date. "*" is the codebook's own precision.
+RELIABILITY: dict[str, dict[str, float]] = {
+    "counter-narratives": {
+        "*": 0.85, "delegitimise-group": 0.932, "humanitarian-cost": 0.688, "official-victory": 0.925,
+        "threat-persistence": 0.893,
+    },
+    "jihadist-narratives": {
+        "*": 0.878, "belonging": 0.913, "brutality": 0.672, "call-to-act-abroad": 0.932, "crusader-enemy": 0.869,
+        "delegitimise-state": 0.836, "mercy": 0.898, "pan-islamic-victimhood": 0.77,
+        "recruitment-mobilisation": 0.854, "sectarian-enemy": 0.959, "steadfastness": 0.969, "utopia": 0.821,
+        "victimhood": 0.828, "war": 0.931,
+    },
+}
+
+
+def rule_confidence(codebook: str, frame: str, weight: float) -> float:
+    table = RELIABILITY.get(codebook)
+    if not table:
+        return rule_score(weight)
+    return table.get(frame, table["*"])
+
+
+def fit(detections: Iterable[tuple[str, str, bool]], prior_strength: float = PRIOR_STRENGTH) -> dict[str, dict[str, float]]:
+    """(codebook, frame, correct) per rule detection -> codebook -> frame -> shrunk precision."""
+    counts: dict[str, dict[str, list[int]]] = {}
+    for codebook, frame, correct in detections:
+        tally = counts.setdefault(codebook, {}).setdefault(frame, [0, 0])
+        tally[0] += bool(correct)
+        tally[1] += 1
+    table = {}
+    for codebook, frames in counts.items():
+        right = sum(tally[0] for tally in frames.values())
+        total = sum(tally[1] for tally in frames.values())
+        prior = right / total
+        table[codebook] = {"*": round(prior, 3)} | {
+            frame: round((tally[0] + prior_strength * prior) / (tally[1] + prior_strength), 3)
+            for frame, tally in sorted(frames.items())}
+    return table
+
+
+def rule_detections(gold_path: Path, data_dir: Path | None = None) -> list[tuple[str, str, bool]]:
+    """The rules' detections on the dev split, one per passage and frame (as `frames_eval` counts them)."""
+    from frameline.analysis.frames_eval import load_gold
+    from frameline.codebook.matcher import CodebookMatcher
+    from frameline.codebook.store import active_codebooks
+
+    matcher = CodebookMatcher(active_codebooks(None))
+    found = []
+    for item in load_gold(gold_path, data_dir):
+        if item.split != "dev":  # the test split never tunes anything
+            continue
+        seen = {(hit.codebook.id, hit.frame.id) for hit in matcher.find(item.text)}
+        found += [(codebook, frame, frame in item.frames) for codebook, frame in sorted(seen)]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fit the rule reliability table on a gold file's dev split.")
+    parser.add_argument("--gold", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path)
+    arguments = parser.parse_args()
+    print(json.dumps(fit(rule_detections(arguments.gold, arguments.data_dir)), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The fast prediction path (shared hashed features, stacked weights) gives scikit-learn's own probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from frameline.analysis.frames_model import _OLD_MAGIC, FrameClassifier, ModelError, _weighted, hashed_counts
+from frameline.codebook import packaged_codebook
+
+TEXTS = ["Iraqi forces recaptured the town.", "The army liberated the district.", "Troops retook the bridge.",
+         "Civilians fled the fighting.", "Thousands were displaced.", "The old city lies in ruins.",
+         "It rained today.", "The market opened.", "A new school was built.", "The match ended in a draw.",
+         "تم تحرير المدينة من داعش", "نزوح آلاف المدنيين"] * 3
+LABELS = ([{"official-victory"}] * 3 + [{"humanitarian-cost"}] * 3 + [set()] * 4
+          + [{"official-victory"}, {"humanitarian-cost"}]) * 3
+
+
+def test_stacked_prediction_matches_each_calibrated_classifier():
+    model = FrameClassifier.train(packaged_codebook("counter-narratives"), TEXTS, LABELS, min_positives=3)
+    assert set(model.classifiers) == {"official-victory", "humanitarian-cost"}
+    held = ["Government troops recaptured the village.", "Families fled their homes.", "تحرير الموصل"]
+    counts = hashed_counts(held)
+    fast = model.predict(held, counts)
+    assert fast == model.predict(held)  # sharing the counts changes nothing
+    for frame, classifier in model.classifiers.items():
+        expected = classifier.predict_proba(_weighted(counts, model.features))[:, 1]
+        assert np.allclose(fast[frame], expected, atol=1e-5)
+    assert fast["official-victory"][0] > fast["official-victory"][1]
+
+
+def test_a_model_from_the_old_feature_format_asks_to_retrain():
+    with pytest.raises(ModelError, match="train frames"):
+        FrameClassifier.from_bytes(_OLD_MAGIC + b"anything")
+    with pytest.raises(ModelError, match="not a Frameline"):
+        FrameClassifier.from_bytes(b"pickle of a stranger")
