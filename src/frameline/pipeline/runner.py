@@ -43,7 +43,6 @@ from frameline.pipeline.cluster import (
 )
 from frameline.pipeline.registry import UnknownComponent
 from frameline.pipeline.registry import analysers as analyser_registry
-from frameline.records import DocLabel, Span
 from frameline.store.query import DocumentFilter
 
 if TYPE_CHECKING:
@@ -308,7 +307,7 @@ def _run_stage(
 
 def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...]) -> list[DocumentInput]:
     documents = store.analysis_inputs(document_ids)
-    layers = store.get_layers(document_ids) if requires else {}
+    layers = store.get_layers(document_ids, producers=requires) if requires else {}
     inputs = []
     for document_id in document_ids:
         found = documents.get(document_id)
@@ -336,14 +335,20 @@ def _store_outputs(
         raise AnalyserContractError(
             f"analyser {analyser.name!r} returned documents it was not given: {sorted(foreign)[:5]}"
         )
-    records: dict[int, tuple[list[Span], list[DocLabel]]] = {}
+    # Drafts go to storage as they are: it takes the offsets, layer, label, score and attributes,
+    # and fills in the document, producer and version (no record object per span).
+    records: dict[int, tuple[list[Any], list[Any]]] = {}
     languages: dict[int, str] = {}
+    declared = set(analyser.layers)
     for document_id, length in lengths.items():
-        output = outputs.get(document_id) or AnalysisOutput()
-        for layer in {span.layer for span in output.spans} | {label.layer for label in output.labels}:
-            if layer not in analyser.layers:
+        output = outputs.get(document_id)
+        if output is None:
+            records[document_id] = ([], [])
+            continue
+        for item in (*output.spans, *output.labels):
+            if item.layer not in declared:
                 raise AnalyserContractError(
-                    f"analyser {analyser.name!r} wrote layer {layer!r} but declares only {list(analyser.layers)}"
+                    f"analyser {analyser.name!r} wrote layer {item.layer!r} but declares only {list(analyser.layers)}"
                 )
         for span in output.spans:
             if not 0 <= span.start <= span.end <= length:
@@ -351,12 +356,7 @@ def _store_outputs(
                     f"analyser {analyser.name!r} wrote span {span.start}..{span.end} on document {document_id}, "
                     f"whose text has {length} characters"
                 )
-        records[document_id] = (
-            [Span(document_id, span.start, span.end, span.layer, span.label, span.score, analyser.name,
-                  analyser.version, span.attributes) for span in output.spans],
-            [DocLabel(document_id, label.layer, label.label, label.score, analyser.name, analyser.version,
-                      label.attributes) for label in output.labels],
-        )
+        records[document_id] = (output.spans, output.labels)
         if analyser.sets_language and output.language:
             languages[document_id] = output.language
     # Languages first: a crash between the two leaves the batch unmarked, so a re-run redoes both.
