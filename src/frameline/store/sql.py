@@ -568,10 +568,17 @@ class SqlStore:
         document_ids = list(outputs)
         if not document_ids:
             return
-        if self.dialect == "sqlite":
-            with self._write() as connection:
+        with self._write() as connection:
+            if self.dialect == "sqlite":
                 self._write_analysis_sqlite(connection, analyser, version, outputs, config_version)
-            return
+            else:
+                self._write_analysis_generic(connection, analyser, version, outputs, config_version)
+
+    def _write_analysis_generic(
+        self, connection: Connection, analyser: str, version: str,
+        outputs: Mapping[int, tuple[list[Span], list[DocLabel]]], config_version: str,
+    ) -> None:
+        document_ids = list(outputs)
         span_rows, label_rows = [], []
         for document_id, (document_spans, document_labels) in outputs.items():
             span_rows += [
@@ -585,30 +592,29 @@ class SqlStore:
                 for l in document_labels
             ]
         completed_at = _now()
-        with self._write() as connection:
-            for chunk_start in range(0, len(document_ids), 500):
-                chunk = document_ids[chunk_start:chunk_start + 500]
-                connection.execute(delete(spans).where(spans.c.document_id.in_(chunk), spans.c.producer == analyser))
-                connection.execute(
-                    delete(doc_labels).where(doc_labels.c.document_id.in_(chunk), doc_labels.c.producer == analyser)
-                )
-                connection.execute(
-                    delete(analysis_state).where(
-                        analysis_state.c.document_id.in_(chunk), analysis_state.c.analyser == analyser
-                    )
-                )
-            if span_rows:
-                connection.execute(spans.insert(), span_rows)
-            if label_rows:
-                connection.execute(doc_labels.insert(), label_rows)
+        for chunk_start in range(0, len(document_ids), 500):
+            chunk = document_ids[chunk_start:chunk_start + 500]
+            connection.execute(delete(spans).where(spans.c.document_id.in_(chunk), spans.c.producer == analyser))
             connection.execute(
-                analysis_state.insert(),
-                [
-                    {"document_id": document_id, "analyser": analyser, "analyser_version": version,
-                     "config_version": config_version, "completed_at": completed_at}
-                    for document_id in document_ids
-                ],
+                delete(doc_labels).where(doc_labels.c.document_id.in_(chunk), doc_labels.c.producer == analyser)
             )
+            connection.execute(
+                delete(analysis_state).where(
+                    analysis_state.c.document_id.in_(chunk), analysis_state.c.analyser == analyser
+                )
+            )
+        if span_rows:
+            connection.execute(spans.insert(), span_rows)
+        if label_rows:
+            connection.execute(doc_labels.insert(), label_rows)
+        connection.execute(
+            analysis_state.insert(),
+            [
+                {"document_id": document_id, "analyser": analyser, "analyser_version": version,
+                 "config_version": config_version, "completed_at": completed_at}
+                for document_id in document_ids
+            ],
+        )
 
     # -- analysis writes and reads (perf): SQLite straight to the driver -------
     # The analysis runner stores every batch of every analyser and reads every
@@ -716,9 +722,11 @@ class SqlStore:
         wanted = None if producers is None else sorted(set(producers))
         if wanted is not None and not wanted:
             return found
-        if self.dialect == "sqlite":
-            self._layers_sqlite(document_ids, wanted, found)
-            return found
+        (self._layers_sqlite if self.dialect == "sqlite" else self._layers_generic)(document_ids, wanted, found)
+        return found
+
+    def _layers_generic(self, document_ids: list[int], wanted: list[str] | None,
+                        found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
         with self._read() as connection:
             for chunk_start in range(0, len(document_ids), 500):
                 chunk = document_ids[chunk_start:chunk_start + 500]
@@ -739,7 +747,6 @@ class SqlStore:
                                  producer=r.producer, producer_version=r.producer_version,
                                  attributes=r.attributes or {}, id=r.id)
                     )
-        return found
 
     def _layers_sqlite(self, document_ids: list[int], producers: list[str] | None,
                        found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
@@ -1137,25 +1144,29 @@ class SqlStore:
     def analysis_inputs(self, document_ids: list[int]) -> dict[int, tuple[str, str | None, str | None,
                                                                              datetime | None, int]]:
         """(text, title, language, published_at, source_id) per document: what analysers see, nothing to decode."""
+        return (self._inputs_sqlite if self.dialect == "sqlite" else self._inputs_generic)(document_ids)
+
+    def _inputs_generic(self, document_ids: list[int]) -> dict[int, tuple[Any, ...]]:
         columns = (documents.c.id, documents.c.text, documents.c.title, documents.c.language,
                    documents.c.published_at, documents.c.source_id)
         found = {}
         with self._read() as connection:
-            if self.dialect == "sqlite":
-                from_datetime = self._from_datetime
-                cursor = connection.connection.driver_connection.cursor()
-                try:
-                    for start in range(0, len(document_ids), 500):
-                        chunk = document_ids[start:start + 500]
-                        for document_id, text, title, language, published_at, source_id in cursor.execute(
-                                "SELECT id, text, title, language, published_at, source_id FROM documents "
-                                f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
-                            found[document_id] = (text, title, language, _aware(from_datetime(published_at)),
-                                                  source_id)
-                finally:
-                    cursor.close()
-                return found
             for start in range(0, len(document_ids), 500):
                 for row in connection.execute(select(*columns).where(documents.c.id.in_(document_ids[start:start + 500]))):
                     found[row.id] = (row.text, row.title, row.language, _aware(row.published_at), row.source_id)
+        return found
+
+    def _inputs_sqlite(self, document_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        from_datetime, found = self._from_datetime, {}
+        with self._read() as connection:
+            cursor = connection.connection.driver_connection.cursor()
+            try:
+                for start in range(0, len(document_ids), 500):
+                    chunk = document_ids[start:start + 500]
+                    for document_id, text, title, language, published_at, source_id in cursor.execute(
+                            "SELECT id, text, title, language, published_at, source_id FROM documents "
+                            f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+                        found[document_id] = (text, title, language, _aware(from_datetime(published_at)), source_id)
+            finally:
+                cursor.close()
         return found
