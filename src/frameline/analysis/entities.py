@@ -156,24 +156,24 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
         if not pieces:
             continue
         start, end = match.start() + pieces[0][0], match.start() + pieces[-1][0] + len(pieces[-1][1])
-        if not words:
+        # Every test below only rejects, so the cheap ones come first (most runs are one sentence-initial
+        # word) and the line's shouting, the dearest, is judged last.
+        title = _title_before(text, start)
+        label, score = _guess_type(text, start, end, words, title)
+        name_words = [word for word in words if word.lower() not in _JOINERS]
+        if len(name_words) < 2 and label == "name":
+            continue  # a single capitalised word without a cue: sentence start, emphasis, or too vague
+        if all(word.lower().rstrip(".") in PERSON_TITLES for word in name_words):
+            continue  # "Gen." alone: the name follows and is judged on its own
+        if all(word.isupper() for word in name_words):
+            continue  # acronyms ("US", "UN") are left to the watchlist; capitals runs are emphasis
+        if any(taken[start:end]):
             continue
         line_start = text.rfind("\n", 0, start) + 1
         if line_start not in shouting:
             line_end = text.find("\n", start)
             shouting[line_start] = is_shouting(text[line_start:line_end if line_end >= 0 else len(text)])
         if shouting[line_start]:
-            continue
-        title = _title_before(text, start)
-        label, score = _guess_type(text, start, end, words, title)
-        name_words = [word for word in words if word.lower() not in _JOINERS]
-        if all(word.lower().rstrip(".") in PERSON_TITLES for word in name_words):
-            continue  # "Gen." alone: the name follows and is judged on its own
-        if len(name_words) < 2 and label == "name":
-            continue  # a single capitalised word without a cue: sentence start, emphasis, or too vague
-        if all(word.isupper() for word in name_words):
-            continue  # acronyms ("US", "UN") are left to the watchlist; capitals runs are emphasis
-        if any(taken[start:end]):
             continue
         spans.append(SpanDraft(start, end, LAYER, label, score, {"method": "pattern"}))
     return spans
