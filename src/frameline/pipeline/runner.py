@@ -21,6 +21,7 @@ nothing for them.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -222,6 +223,7 @@ def analyze(
             stored = tuple(name for name in analyser.requires if not is_on_demand(by_name[name]))
             _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress, stored)
     finally:
+        gc.unfreeze()  # what an inline stage froze (see InlineExecutor) is the collector's again
         if dask is not None:
             dask.close()
     return report
