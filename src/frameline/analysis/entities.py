@@ -146,7 +146,10 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     spans: list[SpanDraft] = []
     shouting: dict[int, bool] = {}
     for match in NAME_RUN.finditer(text):
-        pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(match.group())]
+        run = match.group()
+        if " " not in run and "\t" not in run and not _cued_alone(text, match.start()):
+            continue  # nine runs in ten: one capitalised word, which only a title or a place cue before keeps
+        pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(run)]
         # Drop leading words that are not names ("The", "In", "Yesterday").
         while pieces and pieces[0][1].lower().rstrip(".") in NOT_NAMES:
             pieces = pieces[1:]
@@ -184,6 +187,16 @@ _NOT_NAME_EDGE = NOT_NAMES | _JOINERS
 _TOKEN = re.compile(r"\S+")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
 _PLACE_AFTER = re.compile(r"\s+(province|governorate)\b")
+
+
+def _cued_alone(text: str, start: int) -> bool:
+    """Whether a one-word run at `start` could be kept: what `_guess_type` needs for a label other than "name".
+
+    A single word is kept only as a person (a title before it) or a place ("province of" before it);
+    without either it is dropped whatever else holds, so this test alone may reject it.
+    """
+    return (_title_before(text, start) in PERSON_TITLES
+            or text[max(0, start - 25):start].lower().rstrip().endswith(PLACE_BEFORE))
 
 
 def _title_before(text: str, start: int) -> str:
