@@ -224,9 +224,8 @@ class MinHashShingles:
         a list in half the time it takes a set (tests/analysis/test_duplicates.py checks
         that the two digests agree).
         """
-        canonical = canonical[:MAX_SHINGLED_CHARS]
-        count = max(1, len(canonical) - self.shingle + 1)
-        return list(map(canonical.__getitem__, map(slice, range(count), range(self.shingle, count + self.shingle))))
+        canonical, size = canonical[:MAX_SHINGLED_CHARS], self.shingle
+        return [canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))]
 
     def compute(self, canonical: str) -> bytes | None:
         if len(canonical) < self.min_chars:

@@ -887,6 +887,10 @@ class SqlStore:
                      .where(document_signatures.c.kind == kind, document_signatures.c.id > after_id)
                      .order_by(document_signatures.c.id))
         with self._read() as connection:
+            if self.dialect == "sqlite":  # every batch of the duplicates analyser reads these: no per-row processing
+                return [(row_id, document_id, bytes(value)) for row_id, document_id, value in connection.exec_driver_sql(
+                    "SELECT id, document_id, value FROM document_signatures WHERE kind = ? AND id > ? ORDER BY id",
+                    (kind, after_id))]
             return [(row.id, row.document_id, bytes(row.value)) for row in connection.execute(statement)]
 
     def cluster_ids(self, document_ids: Iterable[int]) -> dict[int, int]:
@@ -918,7 +922,10 @@ class SqlStore:
             for start in range(0, len(signed), 500):
                 connection.execute(delete(document_signatures).where(
                     document_signatures.c.document_id.in_(signed[start:start + 500])))
-            if signatures:
+            if signatures and self.dialect == "sqlite":  # blobs need no processing: straight to the driver
+                connection.exec_driver_sql(
+                    "INSERT INTO document_signatures (document_id, kind, value) VALUES (?, ?, ?)", signatures)
+            elif signatures:
                 connection.execute(document_signatures.insert(), [
                     {"document_id": document_id, "kind": kind, "value": value}
                     for document_id, kind, value in signatures])
@@ -1109,10 +1116,17 @@ class SqlStore:
         wanted, found = list(document_ids), {}
         with self._read() as connection:
             for start in range(0, len(wanted), 500):
-                for row in connection.execute(
+                chunk = wanted[start:start + 500]
+                if self.dialect == "sqlite":
+                    rows = connection.exec_driver_sql(
+                        "SELECT document_id, kind, value FROM document_signatures "
+                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+                else:
+                    rows = connection.execute(
                         select(document_signatures.c.document_id, document_signatures.c.kind, document_signatures.c.value)
-                        .where(document_signatures.c.document_id.in_(wanted[start:start + 500]))):
-                    found.setdefault(row.document_id, {})[row.kind] = bytes(row.value)
+                        .where(document_signatures.c.document_id.in_(chunk)))
+                for document_id, kind, value in rows:
+                    found.setdefault(document_id, {})[kind] = bytes(value)
         return found
 
     def reset_clusters(self, producer: str = "duplicates") -> int:
