@@ -87,11 +87,13 @@ def test_the_driver_path_stores_the_rows_sqlalchemy_stores_and_replaces_them_the
     assert stored["languages"][:2] == [(ids[0], "ar"), (ids[1], "en")]
     assert [row[-1] for row in stored["spans"]][:2] == [
         '{"speaker": "\\u0627\\u0644\\u0645\\u062a\\u062d\\u062f\\u062b", "speaker_start": 4, "role": null}', "null"]
-    # The public method takes the driver path on SQLite and leaves the same rows.
-    fast.write_analysis("quotes", "4", _outputs(ids, 1), "cfg")
+    # The public method takes the driver path on SQLite and leaves the same rows, languages in the same transaction.
+    fast.write_analysis("quotes", "4", _outputs(ids, 1), "cfg", languages={ids[3]: "und"})
     with generic._write() as connection:
         generic._write_analysis_generic(connection, "quotes", "4", _outputs(ids, 1), "cfg")
+    generic.set_languages({ids[3]: "und"})
     assert _rows(fast_path) == _rows(generic_path)
+    assert _rows(fast_path)["languages"][3] == (ids[3], "und")
     assert fast.stale_documents("quotes", "4", "cfg") == []
 
 

@@ -320,8 +320,7 @@ def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, 
         inputs.append(DocumentInput(
             id=document_id, text=text, title=title, language=language, published_at=published_at,
             source_id=source_id,
-            spans=tuple(span for span in spans if span.producer in requires),
-            labels=tuple(label for label in labels if label.producer in requires),
+            spans=tuple(spans), labels=tuple(labels),  # read for `requires` only
         ))
     return inputs
 
@@ -361,7 +360,5 @@ def _store_outputs(
         records[document_id] = (output.spans, output.labels)
         if analyser.sets_language and output.language:
             languages[document_id] = output.language
-    # Languages first: a crash between the two leaves the batch unmarked, so a re-run redoes both.
-    if languages:
-        store.set_languages(languages)
-    store.write_analysis(analyser.name, analyser.version, records, config_version)
+    # Document languages go in the batch's own transaction: stored and marked done together, or neither.
+    store.write_analysis(analyser.name, analyser.version, records, config_version, languages=languages)

@@ -559,16 +559,20 @@ class SqlStore:
         version: str,
         outputs: Mapping[int, tuple[list[Span], list[DocLabel]]],
         config_version: str = "",
+        languages: Mapping[int, str] | None = None,
     ) -> None:
         """Replace one analyser's spans and labels on these documents and mark them done, atomically.
 
         Only the offsets, layer, label, score and attributes of each span and label are read (document,
         producer and version come from the arguments), so the runner hands over analysers' drafts as they are.
+        `languages` are document languages to record in the same transaction (see `set_languages`).
         """
         document_ids = list(outputs)
         if not document_ids:
             return
         with self._write() as connection:
+            if languages:
+                self._set_languages(connection, languages)
             if self.dialect == "sqlite":
                 self._write_analysis_sqlite(connection, analyser, version, outputs, config_version)
             else:
@@ -688,21 +692,23 @@ class SqlStore:
 
     def set_languages(self, languages: Mapping[int, str]) -> None:
         """Record detected document languages (what search filters and `status` group by), in one transaction."""
+        if languages:
+            with self._write() as connection:
+                self._set_languages(connection, languages)
+
+    def _set_languages(self, connection: Connection, languages: Mapping[int, str]) -> None:
         by_language: dict[str, list[int]] = {}
         for document_id, language in languages.items():
             by_language.setdefault(language, []).append(document_id)
-        if not by_language:
-            return
-        with self._write() as connection:
-            for language, document_ids in by_language.items():
-                for chunk_start in range(0, len(document_ids), 500):
-                    chunk = document_ids[chunk_start:chunk_start + 500]
-                    if self.dialect == "sqlite":
-                        connection.exec_driver_sql(
-                            f"UPDATE documents SET language = ? WHERE id IN ({', '.join('?' * len(chunk))})",
-                            (language, *chunk))
-                    else:
-                        connection.execute(update(documents).where(documents.c.id.in_(chunk)).values(language=language))
+        for language, document_ids in by_language.items():
+            for chunk_start in range(0, len(document_ids), 500):
+                chunk = document_ids[chunk_start:chunk_start + 500]
+                if self.dialect == "sqlite":
+                    connection.exec_driver_sql(
+                        f"UPDATE documents SET language = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+                        (language, *chunk))
+                else:
+                    connection.execute(update(documents).where(documents.c.id.in_(chunk)).values(language=language))
 
     def _layer_rows(self, table, document_id: int, layers: Iterable[str] | None):  # noqa: ANN001, ANN202
         statement = select(table).where(table.c.document_id == document_id)
