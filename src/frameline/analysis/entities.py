@@ -195,8 +195,11 @@ def _cued_alone(text: str, start: int) -> bool:
     A single word is kept only as a person (a title before it) or a place ("province of" before it);
     without either it is dropped whatever else holds, so this test alone may reject it.
     """
-    return (_title_before(text, start) in PERSON_TITLES
-            or text[max(0, start - 25):start].lower().rstrip().endswith(PLACE_BEFORE))
+    before = text[max(0, start - 25):start].rstrip()
+    last = before[-1:]
+    if not last or (last.isascii() and not last.isalpha() and last != "."):
+        return False  # after a full stop and space, a line break, a quote: no title ("Gen.") or "... of" ends here
+    return _title_before(text, start) in PERSON_TITLES or before.lower().endswith(PLACE_BEFORE)
 
 
 def _title_before(text: str, start: int) -> str:
