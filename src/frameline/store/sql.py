@@ -905,9 +905,14 @@ class SqlStore:
         with self._read() as connection:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
-                found.update(connection.execute(
-                    select(cluster_members.c.document_id, cluster_members.c.cluster_id)
-                    .where(cluster_members.c.document_id.in_(chunk))).all())
+                if self.dialect == "sqlite":  # every batch of the duplicates analyser asks: no statement to compile
+                    found.update(connection.exec_driver_sql(
+                        "SELECT document_id, cluster_id FROM cluster_members "
+                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk)).all())
+                else:
+                    found.update(connection.execute(
+                        select(cluster_members.c.document_id, cluster_members.c.cluster_id)
+                        .where(cluster_members.c.document_id.in_(chunk))).all())
         return found
 
     def record_clusters(
@@ -926,8 +931,12 @@ class SqlStore:
         with self._write() as connection:
             signed = sorted({document_id for document_id, _kind, _value in signatures})
             for start in range(0, len(signed), 500):
-                connection.execute(delete(document_signatures).where(
-                    document_signatures.c.document_id.in_(signed[start:start + 500])))
+                chunk = signed[start:start + 500]
+                if self.dialect == "sqlite":
+                    connection.exec_driver_sql("DELETE FROM document_signatures "
+                                               f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+                else:
+                    connection.execute(delete(document_signatures).where(document_signatures.c.document_id.in_(chunk)))
             if signatures and self.dialect == "sqlite":  # blobs need no processing: straight to the driver
                 connection.exec_driver_sql(
                     "INSERT INTO document_signatures (document_id, kind, value) VALUES (?, ?, ?)", signatures)
