@@ -243,7 +243,8 @@ def _run_stage(
         return
     batches = [stale[start:start + batch_size] for start in range(0, len(stale), batch_size)]
     executor: BatchExecutor
-    inline = dask is None and (len(batches) == 1 or workers == 1)
+    # An analyser that reads no text works in `consolidate`, here: a pool would start processes to return nothing.
+    inline = dask is None and (len(batches) == 1 or workers == 1 or not analyser.reads_text)
     try:
         token = "" if inline else analyser_token(analyser)
     except AnalyserNotPicklable as error:
