@@ -35,6 +35,7 @@ from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput
 from frameline.analysis.normalize import STAGE as NORMALIZE_STAGE
 from frameline.analysis.normalize import NormalizeStage, is_on_demand
 from frameline.pipeline.cluster import (
+    BATCH_GC_THRESHOLD,
     AnalyserNotPicklable,
     BatchExecutor,
     DaskExecutor,
@@ -211,6 +212,8 @@ def analyze(
     document_filter = DocumentFilter(since=since) if since is not None else None
     recorded: dict[str, tuple[str, str]] = {}
     dask = DaskExecutor(cluster) if cluster else None
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], BATCH_GC_THRESHOLD), *thresholds[1:])
     try:
         for analyser in ordered:
             config_version = recorded_config_version(analyser, recorded)
@@ -223,6 +226,7 @@ def analyze(
             stored = tuple(name for name in analyser.requires if not is_on_demand(by_name[name]))
             _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress, stored)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()  # what an inline stage froze (see InlineExecutor) is the collector's again
         if dask is not None:
             dask.close()
