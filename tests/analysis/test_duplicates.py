@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import random
 import time
+from array import array
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from rensa import RMinHash
 from frameline.analysis.base import DocumentInput
 from frameline.analysis.duplicates import DuplicateAnalyser
 from frameline.analysis.duplicates_eval import build_corpus, gold_pair_count, pair_scores, ptc_paragraphs, repost
-from frameline.analysis.signatures import canonical_text
+from frameline.analysis.signatures import MinHashShingles, canonical_text
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef
 from frameline.store import open_store, sqlite_url
@@ -177,3 +179,23 @@ def test_measured_quality_and_speed(store, paragraphs, capsys):
         print(f"\nduplicates: {len(ids)} docs, {gold_pairs} gold pairs, precision {precision:.3f} recall {recall:.3f} "
               f"F1 {f1:.3f}, {report['duplicates'].documents / seconds:.0f} docs/s")
     assert precision >= 0.98 and recall >= 0.9 and f1 >= 0.95
+
+
+def test_a_minhash_digest_is_the_digest_of_the_shingle_set_whatever_repeats(paragraphs):
+    """The analyser hands rensa every shingle, repeats included (faster than a set); stored digests must not change.
+
+    Texts full of repeats ("ههههه", a chant, one letter) and real paragraphs: the bulk digest equals
+    the digest of the deduplicated shingle set that earlier versions stored.
+    """
+    minhash = MinHashShingles()
+    rng = random.Random(11)
+    chants = ["ه" * 60, "Allahu akbar " * 9, "باقية باقية " * 7, "a" * 45]
+    chants += [" ".join(rng.choice(["ha", "هه", "الله", "akbar", "x"]) for _ in range(rng.randint(10, 90)))
+               for _ in range(200)]
+    texts = [canonical_text(text) for text in chants + paragraphs[:300]]
+    texts = [text for text in texts if len(text) >= minhash.min_chars]
+    assert sum(len(text) - minhash.shingle + 1 - len(minhash.shingles(text)) for text in texts) > 1000  # repeats
+    from_sets = [array("I", digest).tobytes() for digest in RMinHash.digests_from_token_sets(
+        [minhash.shingles(text) for text in texts], minhash.num_perm, minhash.seed)]
+    assert minhash.compute_many(texts) == from_sets
+    assert [minhash.compute(text) for text in texts[:20]] == from_sets[:20]

@@ -135,3 +135,45 @@ def test_a_second_run_does_nothing_and_a_version_bump_recomputes_that_layer_only
         "entities": 5, "quotes": 5}  # quotes reads the entity layer, so it follows; nothing else does
     assert {layer: [(s.start, s.end, s.label) for s in store.get_spans(ids["english"], [layer])]
             for layer in ("entity", "quote")} == before
+
+
+def test_what_a_run_stores_is_exactly_what_each_analyser_returns(analysed):
+    """The runner and storage add nothing, drop nothing and reorder nothing (offsets, labels, scores, attributes).
+
+    Each analyser is run by hand on the same documents (quotes given the entity spans it requires),
+    and its output compared with what `analyze` stored under its name, document by document.
+    """
+    from frameline.analysis.base import DocumentInput
+
+    workspace, store, ids, _ = analysed
+    found = store.analysis_inputs(sorted(ids.values()))
+    inputs = [DocumentInput(document_id, text, title, None, published, source)
+              for document_id, (text, title, _language, published, source) in sorted(found.items())]
+    stored = store.get_layers([document.id for document in inputs])
+
+    def drafts(items):  # noqa: ANN001, ANN202
+        return [(getattr(item, "start", None), getattr(item, "end", None), item.layer, item.label, item.score,
+                 item.attributes or {}) for item in items]
+
+    expected_languages = {}
+    for analyser_class in (LanguageAnalyser, EntityAnalyser, QuoteAnalyser):
+        analyser = analyser_class.from_workspace(workspace)
+        analyser.setup()
+        given = inputs
+        if analyser.requires == ("entities",):
+            given = [DocumentInput(d.id, d.text, d.title, d.language, d.published_at, d.source_id,
+                                   spans=tuple(s for s in stored[d.id][0] if s.producer == "entities"))
+                     for d in inputs]
+        outputs = analyser.analyse(given)
+        compared = 0
+        for document in inputs:
+            output = outputs.get(document.id)
+            spans, labels = stored[document.id]
+            assert drafts(s for s in spans if s.producer == analyser.name) == drafts(output.spans if output else [])
+            assert drafts(l for l in labels if l.producer == analyser.name) == drafts(output.labels if output else [])
+            compared += len(output.spans) + len(output.labels) if output else 0
+            if analyser.sets_language and output and output.language:
+                expected_languages[document.id] = output.language
+        assert compared > 0, analyser.name
+    assert {document_id: store.get_document(document_id).language for document_id in expected_languages} \
+        == expected_languages

@@ -133,6 +133,26 @@ def test_a_single_small_batch_runs_inline(store):
     assert analyze(store, analysers=[Words])["words"].where == "inline"
 
 
+class IdsOnly(Analyser):
+    """Reads no text (like known-lists): labels each document from its id alone."""
+
+    name = "ids-only"
+    layers = ("parity",)
+    reads_text = False
+
+    def analyse(self, batch):  # noqa: ANN001, ANN201
+        assert all(document.text == "" for document in batch)
+        return {document.id: AnalysisOutput(labels=[LabelDraft("parity", str(document.id % 2))]) for document in batch}
+
+
+def test_an_analyser_that_reads_no_text_runs_inline_even_with_a_pool(store):
+    report = analyze(store, analysers=[Words, IdsOnly], batch_size=4, workers=2)
+    assert report["words"].where == "pool of 2" and report["ids-only"].where == "inline"
+    assert report["ids-only"].documents == 30 and report["ids-only"].batches == 8
+    assert {label.label for document_id in range(1, 31) for label in store.get_labels(document_id)
+            if label.producer == "ids-only"} == {"0", "1"}
+
+
 def test_since_limits_the_run_to_recent_documents(store):
     report = analyze(store, analysers=[Words], since=datetime(2017, 7, 20, tzinfo=timezone.utc), workers=1)
     assert report["words"].documents == len([n for n in range(30) if 1 + n % 28 >= 20])

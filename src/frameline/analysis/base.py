@@ -16,8 +16,9 @@ entry-point group).  It declares up front what it reads and writes:
   the document's language (the column search filters and `status` use).
 - `reads_text`: False for an analyser that works from what other analysers
   stored (e.g. signatures, in a main-process `consolidate` step) and never
-  looks at the document; the runner then loads nothing for it, and its
-  inputs carry only the id (empty text, no spans or labels).
+  looks at the document; the runner then loads nothing for it, its
+  inputs carry only the id (empty text, no spans or labels), and its
+  batches run in the main process (no local pool is started for it).
 
 `analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
 `{document_id: AnalysisOutput}`; a document it leaves out is stored as

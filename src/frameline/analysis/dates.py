@@ -58,9 +58,12 @@ PATTERNS = [
     re.compile(r"(?<!\w)يوم (?P<arweekday>" + "|".join(map(re.escape, ARABIC_WEEKDAYS)) + r")(?!\w)"),
     re.compile(r"(?<!\w)(?P<relative>" + "|".join(map(re.escape, RELATIVE_DAYS)) + r")(?!\w)"),
 ]
-# Each pattern with what a text must contain for it to match: a digit, and one of a few substrings.
+# Each pattern with what a text must contain for it to match: a digit, and one of a few substrings
+# (every English month name holds its first three letters; an Arabic month is one of ARABIC_MONTHS).
+_MONTH_STEMS = tuple(sorted({name[:3] for name in ENGLISH_MONTHS}))
 _SCREENED = list(zip(PATTERNS, [True, True, True, True, False, False, False], [
-    ("-",), (), (), (), ("day",), (normalize_text("يوم"),), ("day", "tomorrow", *list(RELATIVE_DAYS)[3:]),
+    ("-",), _MONTH_STEMS, _MONTH_STEMS, tuple(ARABIC_MONTHS), ("day",), (normalize_text("يوم"),),
+    ("day", "tomorrow", *list(RELATIVE_DAYS)[3:]),
 ]))
 _DIGIT = re.compile(r"\d")
 _CAPITALISED = {"month", "weekday"}  # English names that must be written capitalised ("may", "march" are verbs)

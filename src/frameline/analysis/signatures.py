@@ -215,9 +215,17 @@ class MinHashShingles:
         self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
 
     def shingles(self, canonical: str) -> set[str]:
-        canonical = canonical[:MAX_SHINGLED_CHARS]
-        count = max(1, len(canonical) - self.shingle + 1)
-        return set(map(canonical.__getitem__, map(slice, range(count), range(self.shingle, count + self.shingle))))
+        return set(self._shingle_list(canonical))
+
+    def _shingle_list(self, canonical: str) -> list[str]:
+        """Every shingle in text order, repeats included.
+
+        The digest is a minimum over the tokens, so repeats change nothing, and rensa takes
+        a list in half the time it takes a set (tests/analysis/test_duplicates.py checks
+        that the two digests agree).
+        """
+        canonical, size = canonical[:MAX_SHINGLED_CHARS], self.shingle
+        return [canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))]
 
     def compute(self, canonical: str) -> bytes | None:
         if len(canonical) < self.min_chars:
@@ -229,7 +237,7 @@ class MinHashShingles:
         wanted = [index for index, text in enumerate(texts) if len(text) >= self.min_chars]
         found: list[bytes | None] = [None] * len(texts)
         if wanted:
-            digests = RMinHash.digests_from_token_sets([self.shingles(texts[i]) for i in wanted],
+            digests = RMinHash.digests_from_token_sets([self._shingle_list(texts[i]) for i in wanted],
                                                        self.num_perm, self.seed)
             for index, digest in zip(wanted, digests):
                 found[index] = array("I", digest).tobytes()

@@ -21,6 +21,7 @@ nothing for them.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -34,6 +35,7 @@ from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput
 from frameline.analysis.normalize import STAGE as NORMALIZE_STAGE
 from frameline.analysis.normalize import NormalizeStage, is_on_demand
 from frameline.pipeline.cluster import (
+    BATCH_GC_THRESHOLD,
     AnalyserNotPicklable,
     BatchExecutor,
     DaskExecutor,
@@ -43,7 +45,6 @@ from frameline.pipeline.cluster import (
 )
 from frameline.pipeline.registry import UnknownComponent
 from frameline.pipeline.registry import analysers as analyser_registry
-from frameline.records import DocLabel, Span
 from frameline.store.query import DocumentFilter
 
 if TYPE_CHECKING:
@@ -211,6 +212,8 @@ def analyze(
     document_filter = DocumentFilter(since=since) if since is not None else None
     recorded: dict[str, tuple[str, str]] = {}
     dask = DaskExecutor(cluster) if cluster else None
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], BATCH_GC_THRESHOLD), *thresholds[1:])
     try:
         for analyser in ordered:
             config_version = recorded_config_version(analyser, recorded)
@@ -223,6 +226,8 @@ def analyze(
             stored = tuple(name for name in analyser.requires if not is_on_demand(by_name[name]))
             _run_stage(store, analyser, stage, document_filter, batch_size, dask, workers, progress, stored)
     finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # what an inline stage froze (see InlineExecutor) is the collector's again
         if dask is not None:
             dask.close()
     return report
@@ -242,7 +247,8 @@ def _run_stage(
         return
     batches = [stale[start:start + batch_size] for start in range(0, len(stale), batch_size)]
     executor: BatchExecutor
-    inline = dask is None and (len(batches) == 1 or workers == 1)
+    # An analyser that reads no text works in `consolidate`, here: a pool would start processes to return nothing.
+    inline = dask is None and (len(batches) == 1 or workers == 1 or not analyser.reads_text)
     try:
         token = "" if inline else analyser_token(analyser)
     except AnalyserNotPicklable as error:
@@ -308,7 +314,7 @@ def _run_stage(
 
 def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...]) -> list[DocumentInput]:
     documents = store.analysis_inputs(document_ids)
-    layers = store.get_layers(document_ids) if requires else {}
+    layers = store.get_layers(document_ids, producers=requires) if requires else {}
     inputs = []
     for document_id in document_ids:
         found = documents.get(document_id)
@@ -319,8 +325,7 @@ def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, 
         inputs.append(DocumentInput(
             id=document_id, text=text, title=title, language=language, published_at=published_at,
             source_id=source_id,
-            spans=tuple(span for span in spans if span.producer in requires),
-            labels=tuple(label for label in labels if label.producer in requires),
+            spans=tuple(spans), labels=tuple(labels),  # read for `requires` only
         ))
     return inputs
 
@@ -336,14 +341,20 @@ def _store_outputs(
         raise AnalyserContractError(
             f"analyser {analyser.name!r} returned documents it was not given: {sorted(foreign)[:5]}"
         )
-    records: dict[int, tuple[list[Span], list[DocLabel]]] = {}
+    # Drafts go to storage as they are: it takes the offsets, layer, label, score and attributes,
+    # and fills in the document, producer and version (no record object per span).
+    records: dict[int, tuple[list[Any], list[Any]]] = {}
     languages: dict[int, str] = {}
+    declared = set(analyser.layers)
     for document_id, length in lengths.items():
-        output = outputs.get(document_id) or AnalysisOutput()
-        for layer in {span.layer for span in output.spans} | {label.layer for label in output.labels}:
-            if layer not in analyser.layers:
+        output = outputs.get(document_id)
+        if output is None:
+            records[document_id] = ([], [])
+            continue
+        for item in (*output.spans, *output.labels):
+            if item.layer not in declared:
                 raise AnalyserContractError(
-                    f"analyser {analyser.name!r} wrote layer {layer!r} but declares only {list(analyser.layers)}"
+                    f"analyser {analyser.name!r} wrote layer {item.layer!r} but declares only {list(analyser.layers)}"
                 )
         for span in output.spans:
             if not 0 <= span.start <= span.end <= length:
@@ -351,15 +362,8 @@ def _store_outputs(
                     f"analyser {analyser.name!r} wrote span {span.start}..{span.end} on document {document_id}, "
                     f"whose text has {length} characters"
                 )
-        records[document_id] = (
-            [Span(document_id, span.start, span.end, span.layer, span.label, span.score, analyser.name,
-                  analyser.version, span.attributes) for span in output.spans],
-            [DocLabel(document_id, label.layer, label.label, label.score, analyser.name, analyser.version,
-                      label.attributes) for label in output.labels],
-        )
+        records[document_id] = (output.spans, output.labels)
         if analyser.sets_language and output.language:
             languages[document_id] = output.language
-    # Languages first: a crash between the two leaves the batch unmarked, so a re-run redoes both.
-    if languages:
-        store.set_languages(languages)
-    store.write_analysis(analyser.name, analyser.version, records, config_version)
+    # Document languages go in the batch's own transaction: stored and marked done together, or neither.
+    store.write_analysis(analyser.name, analyser.version, records, config_version, languages=languages)

@@ -114,6 +114,12 @@ class SqlStore:
         self._busy_timeout_s = busy_timeout_s
         self._fulltext = search_backend(self.dialect)
         self._source_ids: dict[tuple[str, str], int] = {}
+        # The column types' own value processors, for the driver-level fast paths (see write_analysis).
+        same, dialect = (lambda value: value), self.engine.dialect  # noqa: E731
+        json_type, moment_type = spans.c.attributes.type.dialect_impl(dialect), documents.c.published_at.type.dialect_impl(dialect)
+        self._to_json = json_type.bind_processor(dialect) or same
+        self._from_json = json_type.result_processor(dialect, None) or same
+        self._from_datetime = moment_type.result_processor(dialect, None) or same
         with self._translate_errors():
             if migrate.current_revision(self.engine) != migrate.head_revision():
                 migrate.upgrade(self.engine)
@@ -553,11 +559,30 @@ class SqlStore:
         version: str,
         outputs: Mapping[int, tuple[list[Span], list[DocLabel]]],
         config_version: str = "",
+        languages: Mapping[int, str] | None = None,
     ) -> None:
-        """Replace one analyser's spans and labels on these documents and mark them done, atomically."""
+        """Replace one analyser's spans and labels on these documents and mark them done, atomically.
+
+        Only the offsets, layer, label, score and attributes of each span and label are read (document,
+        producer and version come from the arguments), so the runner hands over analysers' drafts as they are.
+        `languages` are document languages to record in the same transaction (see `set_languages`).
+        """
         document_ids = list(outputs)
         if not document_ids:
             return
+        with self._write() as connection:
+            if languages:
+                self._set_languages(connection, languages)
+            if self.dialect == "sqlite":
+                self._write_analysis_sqlite(connection, analyser, version, outputs, config_version)
+            else:
+                self._write_analysis_generic(connection, analyser, version, outputs, config_version)
+
+    def _write_analysis_generic(
+        self, connection: Connection, analyser: str, version: str,
+        outputs: Mapping[int, tuple[list[Span], list[DocLabel]]], config_version: str,
+    ) -> None:
+        document_ids = list(outputs)
         span_rows, label_rows = [], []
         for document_id, (document_spans, document_labels) in outputs.items():
             span_rows += [
@@ -571,30 +596,80 @@ class SqlStore:
                 for l in document_labels
             ]
         completed_at = _now()
-        with self._write() as connection:
+        for chunk_start in range(0, len(document_ids), 500):
+            chunk = document_ids[chunk_start:chunk_start + 500]
+            connection.execute(delete(spans).where(spans.c.document_id.in_(chunk), spans.c.producer == analyser))
+            connection.execute(
+                delete(doc_labels).where(doc_labels.c.document_id.in_(chunk), doc_labels.c.producer == analyser)
+            )
+            connection.execute(
+                delete(analysis_state).where(
+                    analysis_state.c.document_id.in_(chunk), analysis_state.c.analyser == analyser
+                )
+            )
+        if span_rows:
+            connection.execute(spans.insert(), span_rows)
+        if label_rows:
+            connection.execute(doc_labels.insert(), label_rows)
+        connection.execute(
+            analysis_state.insert(),
+            [
+                {"document_id": document_id, "analyser": analyser, "analyser_version": version,
+                 "config_version": config_version, "completed_at": completed_at}
+                for document_id in document_ids
+            ],
+        )
+
+    # -- analysis writes and reads (perf): SQLite straight to the driver -------
+    # The analysis runner stores every batch of every analyser and reads every
+    # batch's texts back, so on SQLite SQLAlchemy's per-row parameter and result
+    # processing was half the cost of a base-pipeline run.  Values are encoded and
+    # decoded by the column types' own processors, so the rows are byte for byte
+    # what the generic path stores (tests/store/test_analysis_rows.py compares them).
+
+    _SQLITE_INSERT_ANALYSIS_SPAN = (
+        'INSERT INTO spans (document_id, "start", "end", layer, label, score, producer, producer_version, '
+        "attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    _SQLITE_INSERT_ANALYSIS_LABEL = (
+        "INSERT INTO doc_labels (document_id, layer, label, score, producer, producer_version, attributes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
+    _SQLITE_INSERT_ANALYSIS_STATE = (
+        "INSERT INTO analysis_state (document_id, analyser, analyser_version, config_version, completed_at) "
+        "VALUES (?, ?, ?, ?, ?)"
+    )
+
+    def _write_analysis_sqlite(
+        self, connection: Connection, analyser: str, version: str,
+        outputs: Mapping[int, tuple[list[Span], list[DocLabel]]], config_version: str,
+    ) -> None:
+        to_json = self._to_json
+        span_rows, label_rows = [], []
+        for document_id, (document_spans, document_labels) in outputs.items():
+            span_rows += [(document_id, s.start, s.end, s.layer, s.label, s.score, analyser, version,
+                           to_json(s.attributes or None)) for s in document_spans]
+            label_rows += [(document_id, l.layer, l.label, l.score, analyser, version, to_json(l.attributes or None))
+                           for l in document_labels]
+        document_ids = list(outputs)
+        completed_at = sqlite_datetime(_now())
+        cursor = connection.connection.driver_connection.cursor()
+        try:
             for chunk_start in range(0, len(document_ids), 500):
                 chunk = document_ids[chunk_start:chunk_start + 500]
-                connection.execute(delete(spans).where(spans.c.document_id.in_(chunk), spans.c.producer == analyser))
-                connection.execute(
-                    delete(doc_labels).where(doc_labels.c.document_id.in_(chunk), doc_labels.c.producer == analyser)
-                )
-                connection.execute(
-                    delete(analysis_state).where(
-                        analysis_state.c.document_id.in_(chunk), analysis_state.c.analyser == analyser
-                    )
-                )
+                marks = ", ".join("?" * len(chunk))
+                for statement in (f"DELETE FROM spans WHERE producer = ? AND document_id IN ({marks})",
+                                  f"DELETE FROM doc_labels WHERE producer = ? AND document_id IN ({marks})",
+                                  f"DELETE FROM analysis_state WHERE analyser = ? AND document_id IN ({marks})"):
+                    cursor.execute(statement, (analyser, *chunk))
             if span_rows:
-                connection.execute(spans.insert(), span_rows)
+                cursor.executemany(self._SQLITE_INSERT_ANALYSIS_SPAN, span_rows)
             if label_rows:
-                connection.execute(doc_labels.insert(), label_rows)
-            connection.execute(
-                analysis_state.insert(),
-                [
-                    {"document_id": document_id, "analyser": analyser, "analyser_version": version,
-                     "config_version": config_version, "completed_at": completed_at}
-                    for document_id in document_ids
-                ],
-            )
+                cursor.executemany(self._SQLITE_INSERT_ANALYSIS_LABEL, label_rows)
+            cursor.executemany(self._SQLITE_INSERT_ANALYSIS_STATE, [
+                (document_id, analyser, version, config_version, completed_at) for document_id in document_ids])
+        finally:
+            cursor.close()
 
     def stale_documents(
         self, analyser: str, version: str, config_version: str = "", limit: int | None = None,
@@ -617,15 +692,22 @@ class SqlStore:
 
     def set_languages(self, languages: Mapping[int, str]) -> None:
         """Record detected document languages (what search filters and `status` group by), in one transaction."""
+        if languages:
+            with self._write() as connection:
+                self._set_languages(connection, languages)
+
+    def _set_languages(self, connection: Connection, languages: Mapping[int, str]) -> None:
         by_language: dict[str, list[int]] = {}
         for document_id, language in languages.items():
             by_language.setdefault(language, []).append(document_id)
-        if not by_language:
-            return
-        with self._write() as connection:
-            for language, document_ids in by_language.items():
-                for chunk_start in range(0, len(document_ids), 500):
-                    chunk = document_ids[chunk_start:chunk_start + 500]
+        for language, document_ids in by_language.items():
+            for chunk_start in range(0, len(document_ids), 500):
+                chunk = document_ids[chunk_start:chunk_start + 500]
+                if self.dialect == "sqlite":
+                    connection.exec_driver_sql(
+                        f"UPDATE documents SET language = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+                        (language, *chunk))
+                else:
                     connection.execute(update(documents).where(documents.c.id.in_(chunk)).values(language=language))
 
     def _layer_rows(self, table, document_id: int, layers: Iterable[str] | None):  # noqa: ANN001, ANN202
@@ -635,27 +717,70 @@ class SqlStore:
         with self._read() as connection:
             return connection.execute(statement.order_by(table.c.id)).all()
 
-    def get_layers(self, document_ids: list[int]) -> dict[int, tuple[list[Span], list[DocLabel]]]:
-        """Spans and labels of many documents in two queries per chunk (exports, reports)."""
+    def get_layers(
+        self, document_ids: list[int], producers: Iterable[str] | None = None,
+    ) -> dict[int, tuple[list[Span], list[DocLabel]]]:
+        """Spans and labels of many documents in two queries per chunk (exports, reports, the analysis runner).
+
+        `producers` narrows to what those analysers wrote (an analyser's inputs carry only its requirements').
+        """
         found: dict[int, tuple[list[Span], list[DocLabel]]] = {document_id: ([], []) for document_id in document_ids}
+        wanted = None if producers is None else sorted(set(producers))
+        if wanted is not None and not wanted:
+            return found
+        (self._layers_sqlite if self.dialect == "sqlite" else self._layers_generic)(document_ids, wanted, found)
+        return found
+
+    def _layers_generic(self, document_ids: list[int], wanted: list[str] | None,
+                        found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
         with self._read() as connection:
             for chunk_start in range(0, len(document_ids), 500):
                 chunk = document_ids[chunk_start:chunk_start + 500]
-                for r in connection.execute(select(spans).where(spans.c.document_id.in_(chunk)).order_by(spans.c.id)):
+                span_query = select(spans).where(spans.c.document_id.in_(chunk))
+                label_query = select(doc_labels).where(doc_labels.c.document_id.in_(chunk))
+                if wanted is not None:
+                    span_query = span_query.where(spans.c.producer.in_(wanted))
+                    label_query = label_query.where(doc_labels.c.producer.in_(wanted))
+                for r in connection.execute(span_query.order_by(spans.c.id)):
                     found[r.document_id][0].append(
                         Span(document_id=r.document_id, start=r.start, end=r.end, layer=r.layer, label=r.label,
                              score=r.score, producer=r.producer, producer_version=r.producer_version,
                              attributes=r.attributes or {}, id=r.id)
                     )
-                for r in connection.execute(
-                    select(doc_labels).where(doc_labels.c.document_id.in_(chunk)).order_by(doc_labels.c.id)
-                ):
+                for r in connection.execute(label_query.order_by(doc_labels.c.id)):
                     found[r.document_id][1].append(
                         DocLabel(document_id=r.document_id, layer=r.layer, label=r.label, score=r.score,
                                  producer=r.producer, producer_version=r.producer_version,
                                  attributes=r.attributes or {}, id=r.id)
                     )
-        return found
+
+    def _layers_sqlite(self, document_ids: list[int], producers: list[str] | None,
+                       found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
+        from_json = self._from_json
+        by_producer = "" if producers is None else f" AND producer IN ({', '.join('?' * len(producers))})"
+        with self._read() as connection:
+            cursor = connection.connection.driver_connection.cursor()
+            try:
+                for chunk_start in range(0, len(document_ids), 500):
+                    chunk = document_ids[chunk_start:chunk_start + 500]
+                    where = f"document_id IN ({', '.join('?' * len(chunk))}){by_producer} ORDER BY id"
+                    parameters = (*chunk, *(producers or ()))
+                    for (row_id, document_id, start, end, layer, label, score, producer, producer_version,
+                         attributes) in cursor.execute(
+                            'SELECT id, document_id, "start", "end", layer, label, score, producer, producer_version, '
+                            f"attributes FROM spans WHERE {where}", parameters):
+                        found[document_id][0].append(Span(
+                            document_id, start, end, layer, label, score, producer, producer_version,
+                            from_json(attributes) or {}, row_id))
+                    for (row_id, document_id, layer, label, score, producer, producer_version,
+                         attributes) in cursor.execute(
+                            "SELECT id, document_id, layer, label, score, producer, producer_version, attributes "
+                            f"FROM doc_labels WHERE {where}", parameters):
+                        found[document_id][1].append(DocLabel(
+                            document_id, layer, label, score, producer, producer_version,
+                            from_json(attributes) or {}, row_id))
+            finally:
+                cursor.close()
 
     def get_spans(self, document_id: int, layers: Iterable[str] | None = None) -> list[Span]:
         return [
@@ -768,6 +893,10 @@ class SqlStore:
                      .where(document_signatures.c.kind == kind, document_signatures.c.id > after_id)
                      .order_by(document_signatures.c.id))
         with self._read() as connection:
+            if self.dialect == "sqlite":  # every batch of the duplicates analyser reads these: no per-row processing
+                return [(row_id, document_id, bytes(value)) for row_id, document_id, value in connection.exec_driver_sql(
+                    "SELECT id, document_id, value FROM document_signatures WHERE kind = ? AND id > ? ORDER BY id",
+                    (kind, after_id))]
             return [(row.id, row.document_id, bytes(row.value)) for row in connection.execute(statement)]
 
     def cluster_ids(self, document_ids: Iterable[int]) -> dict[int, int]:
@@ -776,9 +905,14 @@ class SqlStore:
         with self._read() as connection:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
-                found.update(connection.execute(
-                    select(cluster_members.c.document_id, cluster_members.c.cluster_id)
-                    .where(cluster_members.c.document_id.in_(chunk))).all())
+                if self.dialect == "sqlite":  # every batch of the duplicates analyser asks: no statement to compile
+                    found.update(connection.exec_driver_sql(
+                        "SELECT document_id, cluster_id FROM cluster_members "
+                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk)).all())
+                else:
+                    found.update(connection.execute(
+                        select(cluster_members.c.document_id, cluster_members.c.cluster_id)
+                        .where(cluster_members.c.document_id.in_(chunk))).all())
         return found
 
     def record_clusters(
@@ -797,9 +931,16 @@ class SqlStore:
         with self._write() as connection:
             signed = sorted({document_id for document_id, _kind, _value in signatures})
             for start in range(0, len(signed), 500):
-                connection.execute(delete(document_signatures).where(
-                    document_signatures.c.document_id.in_(signed[start:start + 500])))
-            if signatures:
+                chunk = signed[start:start + 500]
+                if self.dialect == "sqlite":
+                    connection.exec_driver_sql("DELETE FROM document_signatures "
+                                               f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+                else:
+                    connection.execute(delete(document_signatures).where(document_signatures.c.document_id.in_(chunk)))
+            if signatures and self.dialect == "sqlite":  # blobs need no processing: straight to the driver
+                connection.exec_driver_sql(
+                    "INSERT INTO document_signatures (document_id, kind, value) VALUES (?, ?, ?)", signatures)
+            elif signatures:
                 connection.execute(document_signatures.insert(), [
                     {"document_id": document_id, "kind": kind, "value": value}
                     for document_id, kind, value in signatures])
@@ -990,10 +1131,17 @@ class SqlStore:
         wanted, found = list(document_ids), {}
         with self._read() as connection:
             for start in range(0, len(wanted), 500):
-                for row in connection.execute(
+                chunk = wanted[start:start + 500]
+                if self.dialect == "sqlite":
+                    rows = connection.exec_driver_sql(
+                        "SELECT document_id, kind, value FROM document_signatures "
+                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+                else:
+                    rows = connection.execute(
                         select(document_signatures.c.document_id, document_signatures.c.kind, document_signatures.c.value)
-                        .where(document_signatures.c.document_id.in_(wanted[start:start + 500]))):
-                    found.setdefault(row.document_id, {})[row.kind] = bytes(row.value)
+                        .where(document_signatures.c.document_id.in_(chunk)))
+                for document_id, kind, value in rows:
+                    found.setdefault(document_id, {})[kind] = bytes(value)
         return found
 
     def reset_clusters(self, producer: str = "duplicates") -> int:
@@ -1025,6 +1173,9 @@ class SqlStore:
     def analysis_inputs(self, document_ids: list[int]) -> dict[int, tuple[str, str | None, str | None,
                                                                              datetime | None, int]]:
         """(text, title, language, published_at, source_id) per document: what analysers see, nothing to decode."""
+        return (self._inputs_sqlite if self.dialect == "sqlite" else self._inputs_generic)(document_ids)
+
+    def _inputs_generic(self, document_ids: list[int]) -> dict[int, tuple[Any, ...]]:
         columns = (documents.c.id, documents.c.text, documents.c.title, documents.c.language,
                    documents.c.published_at, documents.c.source_id)
         found = {}
@@ -1032,4 +1183,19 @@ class SqlStore:
             for start in range(0, len(document_ids), 500):
                 for row in connection.execute(select(*columns).where(documents.c.id.in_(document_ids[start:start + 500]))):
                     found[row.id] = (row.text, row.title, row.language, _aware(row.published_at), row.source_id)
+        return found
+
+    def _inputs_sqlite(self, document_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+        from_datetime, found = self._from_datetime, {}
+        with self._read() as connection:
+            cursor = connection.connection.driver_connection.cursor()
+            try:
+                for start in range(0, len(document_ids), 500):
+                    chunk = document_ids[start:start + 500]
+                    for document_id, text, title, language, published_at, source_id in cursor.execute(
+                            "SELECT id, text, title, language, published_at, source_id FROM documents "
+                            f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+                        found[document_id] = (text, title, language, _aware(from_datetime(published_at)), source_id)
+            finally:
+                cursor.close()
         return found
