@@ -107,3 +107,19 @@ def test_0008_moves_the_web_pages_judgements_into_frame_annotations_and_drops_th
     finally:
         store.close()
     migrate.upgrade(create_engine(url), "head")  # idempotent
+
+
+def test_spans_keep_one_layer_label_index_and_the_planner_uses_it(store_url):
+    """0009 drops ix_spans_layer_label; lookups by (layer, label) go through ix_spans_layer_label_score."""
+    store = open_store(store_url)
+    try:
+        names = {index["name"] for index in inspect(store.engine).get_indexes("spans")}
+        assert "ix_spans_layer_label_score" in names and "ix_spans_layer_label" not in names
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.connect() as connection:
+                plan = connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT document_id FROM spans WHERE layer = 'frame' AND label = 'war'"
+                ).fetchall()
+            assert any("ix_spans_layer_label_score" in str(row) for row in plan), plan
+    finally:
+        store.close()

@@ -103,7 +103,6 @@ spans = Table(
     Column("producer_version", String(64), nullable=False),
     Column("attributes", JSON),
     Index("ix_spans_document_layer", "document_id", "layer"),
-    Index("ix_spans_layer_label", "layer", "label"),
     Index("ix_spans_layer_label_score", "layer", "label", "score"),  # evidence: best-scoring spans first
 )
 
