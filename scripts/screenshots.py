@@ -8,8 +8,8 @@ Run after `make demo DEMO_ARGS=--no-serve`, with Playwright for Python installed
 
 It starts `frameline serve --local` on a free port on 127.0.0.1, opens each page
 of the tour, saves one small JPEG per step and stops the server; last it writes
-the HTML brief of the demo's event (brief.html beside the images) and
-photographs it opened from the file.  The pages
+the HTML brief of the demo's event (in a temporary folder: it is 5 MB, plotly.js
+inlined, and does not belong beside the images) and photographs it opened from the file.  The pages
 are listed in TOUR; a page the running build does not have (HTTP 404) is
 reported and skipped, so the script can be run as the UI grows.
 """
@@ -20,6 +20,7 @@ import argparse
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -108,7 +109,7 @@ def main() -> None:
         store = load_workspace(arguments.workspace).open_store()
         try:
             document, cluster = a_document_with_quotes(store), the_largest_cluster(store)
-            brief = write_the_brief(store, arguments.out / "brief.html")
+            brief = write_the_brief(store, Path(tempfile.mkdtemp(prefix="frameline-brief-")) / "brief.html")
         finally:
             store.close()
         with sync_playwright() as playwright:
