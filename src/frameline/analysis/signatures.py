@@ -183,10 +183,11 @@ class _BandIndex:
             return []
         rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
         query = np.frombuffer(signature, dtype="<u4")
-        agree = (self._matrix[rows] == query).sum(axis=1)
-        ids, count, threshold = self._ids, len(query), self.owner.threshold
-        scored = [(ids[row], agreeing / count) for row, agreeing in zip(rows.tolist(), agree.tolist())]
-        return sorted((item for item in scored if item[1] >= threshold), key=lambda item: (-item[1], item[0]))
+        similarity = (self._matrix[rows] == query).sum(axis=1) / len(query)
+        passing = similarity >= self.owner.threshold  # most candidates fail: drop them before any Python object
+        ids = self._ids
+        scored = [(ids[row], value) for row, value in zip(rows[passing].tolist(), similarity[passing].tolist())]
+        return sorted(scored, key=lambda item: (-item[1], item[0]))
 
     def __len__(self) -> int:
         return len(self._ids)
