@@ -171,14 +171,17 @@ class _BandIndex:
 
     def query(self, signature: bytes) -> list[tuple[int, float]]:
         candidates: set[int] = set()
+        cap = self.owner.max_bucket
         for table, key in zip(self._tables, self._keys(signature)):
             bucket = table.get(key)
             if bucket is None:
                 continue
             if type(bucket) is int:
                 candidates.add(bucket)
+            elif len(bucket) <= cap:
+                candidates.update(bucket)  # no copy: most buckets are far below the cap
             else:
-                candidates.update(bucket[: self.owner.max_bucket])  # a huge bucket is boilerplate, not news
+                candidates.update(bucket[:cap])  # a huge bucket is boilerplate, not news
         if not candidates:
             return []
         rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
