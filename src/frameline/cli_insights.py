@@ -36,7 +36,7 @@ def _last_day(event: Event) -> str | None:
     if event.ends_at is None:
         return None
     if event.ends_at.time() == datetime.min.time():
-        return (event.ends_at - timedelta(days=1)).date().isoformat()
+        return event.last_day.isoformat()
     return event.ends_at.isoformat()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from frameline.records import DocLabel, Document, RawDocument, Source, SourceRef, Span
@@ -171,3 +171,10 @@ class Event:
     description: str | None = None
     id: int | None = None
     created_at: datetime | None = None
+
+    @property
+    def last_day(self) -> date | None:
+        """The window's last day, inclusive (`events add --to`): a window ending at midnight ends the day before."""
+        if self.ends_at is None:
+            return None
+        return (self.ends_at - timedelta(days=1)).date() if self.ends_at.time() == time.min else self.ends_at.date()

@@ -8,7 +8,7 @@ call with the same arguments, so a script and an analyst never disagree.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,7 @@ from frameline.store.query import DocumentFilter
 from frameline.web import monitoring
 from frameline.web.app import RowId, context
 from frameline.web.auth import Principal, check_csrf, require
-from frameline.web.pages_insights import compare_sides
+from frameline.web.pages_insights import compare_sides, day_start
 
 router = APIRouter(prefix="/api/v1", tags=["insights"])
 viewer, analyst = require("viewer"), require("analyst")
@@ -190,20 +190,9 @@ class EventPage(BaseModel):
     total: int
 
 
-def _moment(day: date | None, after: bool = False) -> datetime | None:
-    return None if day is None else datetime.combine(day + timedelta(days=int(after)), time.min, tzinfo=timezone.utc)
-
-
-def _last_day(ends_at: datetime | None) -> date | None:
-    """The inclusive last day of a window that ends (exclusive) at `ends_at`."""
-    if ends_at is None:
-        return None
-    return (ends_at - timedelta(days=1)).date() if ends_at.time() == time.min else ends_at.date()
-
-
 def _event(event: Event) -> EventOut:
     return EventOut(name=event.name, from_=event.starts_at.date() if event.starts_at else None,
-                    to=_last_day(event.ends_at), starts_at=event.starts_at, ends_at=event.ends_at, query=event.query,
+                    to=event.last_day, starts_at=event.starts_at, ends_at=event.ends_at, query=event.query,
                     description=event.description, created_at=event.created_at)
 
 
@@ -245,7 +234,7 @@ def create_event(request: Request, event: EventIn, x_csrf_token: str | None = He
     if store.get_event(event.name) is not None:
         raise HTTPException(409, f"an event called {event.name!r} exists")
     try:
-        stored = store.add_event(Event(event.name, _moment(event.from_), _moment(event.to, after=True),
+        stored = store.add_event(Event(event.name, day_start(event.from_), day_start(event.to, end=True),
                                        event.query.strip(), event.description))
     except QuerySyntaxError as problem:
         raise HTTPException(422, f"query: {problem}") from problem

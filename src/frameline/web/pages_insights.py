@@ -53,7 +53,7 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _moment(day: date | None, end: bool = False) -> datetime | None:
+def day_start(day: date | None, end: bool = False) -> datetime | None:
     """The start of a day (or of the next one, for an inclusive last day) in UTC."""
     if day is None:
         return None
@@ -139,7 +139,7 @@ def default_window(timeline: Timeline) -> tuple[date, date] | None:
 
 def _sides(store, groups: list[str], since: date | None, until: date | None,  # noqa: ANN001
            event: Event | None) -> list[Selection]:
-    window = DocumentFilter(since=_moment(since), until=_moment(until, end=True))
+    window = DocumentFilter(since=day_start(since), until=day_start(until, end=True))
     sides = [Selection(group, replace(window, groups=[group])) for group in groups] or [Selection("all documents", window)]
     return [side.restricted_to(event) for side in sides]
 
