@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_WORKSPACE ?= .demo-workspace
 
-.PHONY: venv demo demo-corpus test bench lock clean-venv chromium serve train-techniques
+.PHONY: venv demo demo-corpus test bench lock clean-venv chromium serve train-techniques train-frames
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ PTC_DATA ?= ../shared/data/ptc
 TECHNIQUE_MODELS := src/frameline/analysis/models/techniques
 train-techniques: $(STAMP)
 	nice $(BIN)/python -m frameline.ptc.train --corpus $(PTC_DATA) --out $(TECHNIQUE_MODELS)
+
+# Shipped frame models, from the gold file's train split (threshold on dev; the PTC sentences are read from
+# ../shared/data). Re-run after editing a default codebook or the gold file: a test says when it is due.
+FRAMES_GOLD ?= tests/analysis/data/frames-gold.jsonl
+FRAMES_DATA ?= ../shared/data
+train-frames: $(STAMP)
+	nice $(BIN)/python -m frameline.analysis.frames_default --gold $(FRAMES_GOLD) --data-dir $(FRAMES_DATA) \
+	  --out src/frameline/analysis/models/frames
 
 # Re-pin requirements.lock after editing pyproject.toml (needs network and uv).
 lock:

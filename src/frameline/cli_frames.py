@@ -82,7 +82,7 @@ train_app = typer.Typer(no_args_is_help=True, help="Train classifiers from annot
 
 @train_app.command("frames")
 def train_frames(
-    gold: Annotated[Optional[Path], typer.Option("--gold", help="Also learn from this gold file's dev split.")] = None,
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Also learn from this gold file's train and dev splits (never test).")] = None,
     data_dir: Annotated[Optional[Path], typer.Option(help="Local corpora for referenced gold text.")] = None,
     silver: Annotated[int, typer.Option(help="At most this many cue-labelled sentences per codebook (0: none).")] = 3000,
     folds: Annotated[int, typer.Option(help="Cross-validation folds (0: skip).")] = 3,
@@ -101,7 +101,7 @@ def train_frames(
         found = resolve_workspace(workspace)
         store = found.open_store(database_url)
         codebooks = active_codebooks(found)
-        items = [item for item in load_gold(gold, data_dir) if item.split == "dev"] if gold else None
+        items = [item for item in load_gold(gold, data_dir) if item.split in ("train", "dev")] if gold else None
         sets = training_sets(store, codebooks, items, silver_limit=silver)
         report = []
         for codebook in codebooks:

@@ -14,6 +14,15 @@ Models are trained by our own code from the workspace's annotations and
 cue-labelled silver sentences (`frames_training`), never downloaded, and
 stored in the workspace's `models/` folder with their metrics; the file's hash
 is the model version the analyser records.
+
+A model can also take the codebook's own rule hits as features (one column per
+frame whose rules fired in the sentence): the cues are the analysts' knowledge,
+the n-grams learn where that knowledge is reliable and what it misses, which
+generalised better on held-out gold than either alone.  Such a model keeps the
+YAML of the codebook it was trained with, so its features mean the same thing
+after the analyst edits the codebook; the analyser passes its own rule hits
+instead when the versions match, which saves a second matcher pass.  The default
+models shipped with the package (`frames_default`) are of this kind.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ if TYPE_CHECKING:
     from frameline.workspace import Workspace
 
 MODELS_FOLDER = "models"
-MODEL_MAGIC = b"frameline-frames-model/2\n"
+MODEL_MAGIC = b"frameline-frames-model/3\n"  # zlib-compressed pickle, float32 weights
+_PLAIN_MAGIC = b"frameline-frames-model/2\n"  # the same, uncompressed: still read
 _OLD_MAGIC = b"frameline-frames-model/1\n"  # per-vectorizer TF-IDF features: retrain
 HASH_FEATURES = 2 ** 18  # collisions are rare at this size; the stacked dense weights stay small (15 MB)
 CHAR_SIZES = (3, 4)  # 5-grams too cost a third more hashing time, for a model that adds little to the rules
@@ -105,7 +115,8 @@ def _estimator(positives: int, total: int) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
 
-    base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear")
+    # random_state: liblinear shuffles; fixed, so the same data gives the same model file byte for byte.
+    base = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=0)
     folds = max(2, min(5, positives, total - positives))
     method = "isotonic" if positives >= 40 else "sigmoid"
     # ensemble=False: one classifier on all the data, calibrated on its cross-validated predictions;
@@ -123,21 +134,52 @@ class FrameClassifier:
     classifiers: dict[str, Any]
     metrics: dict[str, Any] = field(default_factory=dict)
     threshold: float = MODEL_THRESHOLD
+    rule_frames: tuple[str, ...] = ()  # frames whose rule hits are feature columns; () = n-grams only
+    codebook_text: str = ""  # the YAML whose rules those columns mean (kept only when rule_frames is set)
     _stacked: Any = field(default=None, init=False, repr=False, compare=False)
+    _matcher: Any = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def train(cls, codebook: Codebook, texts: list[str], labels: list[set[str]], min_positives: int = 4) -> FrameClassifier:
+    def train(cls, codebook: Codebook, texts: list[str], labels: list[set[str]], min_positives: int = 4,
+              rule_features: bool = False, threshold: float = MODEL_THRESHOLD) -> FrameClassifier:
         counts = hashed_counts(texts)
         idf = _idf(counts)
-        matrix = _weighted(counts, idf)
-        classifiers = {}
+        model = cls(codebook.id, codebook.version, idf, {}, threshold=threshold,
+                    rule_frames=tuple(codebook.frame_ids()) if rule_features else (),
+                    codebook_text=codebook.text if rule_features else "")
+        matrix = model._features(texts, counts, None)
         for frame_id in codebook.frame_ids():
             target = [frame_id in item for item in labels]
             positives = sum(target)
             if positives < min_positives or len(target) - positives < min_positives:
                 continue
-            classifiers[frame_id] = _estimator(positives, len(target)).fit(matrix, target)
-        return cls(codebook.id, codebook.version, idf, classifiers)
+            model.classifiers[frame_id] = _estimator(positives, len(target)).fit(matrix, target)
+        return model
+
+    def rules_for(self, texts: list[str]) -> list[set[str]]:
+        """The frames this model's own codebook rules find in each sentence (each text matched alone)."""
+        if self._matcher is None:
+            from frameline.codebook.matcher import CodebookMatcher
+            from frameline.codebook.model import parse_codebook
+
+            self._matcher = CodebookMatcher([parse_codebook(self.codebook_text, f"model of {self.codebook}")])
+        return [{hit.frame.id for hit in self._matcher.find(text, [(0, len(text))])} if text else set()
+                for text in texts]
+
+    def _features(self, texts: list[str], counts: Any, rules: list[set[str]] | None) -> Any:
+        matrix = _weighted(counts, self.features)
+        if not self.rule_frames:
+            return matrix
+        import numpy as np
+        from scipy import sparse
+
+        if rules is None:
+            rules = self.rules_for(texts)
+        column = {frame: index for index, frame in enumerate(self.rule_frames)}
+        rows = [row for row, found in enumerate(rules) for frame in found if frame in column]
+        columns = [column[frame] for found in rules for frame in found if frame in column]
+        fired = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(self.rule_frames)))
+        return sparse.hstack([matrix, fired], format="csr")
 
     def _stack(self) -> tuple[list[str], Any, Any, list[Any]]:
         """Every frame's coefficients as one sparse (features x frames) matrix, intercepts and calibration maps."""
@@ -152,9 +194,11 @@ class FrameClassifier:
             self._stacked = (frames, weights, intercepts, [item.calibrators[0] for item in fitted])
         return self._stacked
 
-    def predict(self, texts: list[str], counts: Any = None) -> dict[str, list[float]]:
+    def predict(self, texts: list[str], counts: Any = None, rules: list[set[str]] | None = None,
+                ) -> dict[str, list[float]]:
         """Frame -> calibrated probability per sentence; `counts` (from `hashed_counts`) can be shared between
-        the models of several codebooks."""
+        the models of several codebooks; `rules` (the frames this codebook's rules found per sentence) only
+        when they come from the codebook version the model was trained with, else the model finds its own."""
         if not texts or not self.classifiers:
             return {}
         import numpy as np
@@ -162,7 +206,7 @@ class FrameClassifier:
         frames, weights, intercepts, calibrators = self._stack()
         if counts is None:
             counts = hashed_counts(texts)
-        decisions = np.asarray(_weighted(counts, self.features) @ weights, dtype=np.float64) + intercepts
+        decisions = np.asarray(self._features(texts, counts, rules) @ weights, dtype=np.float64) + intercepts
         return {frame: np.clip(calibrator.predict(decisions[:, column]), 0.0, 1.0).tolist()
                 for column, (frame, calibrator) in enumerate(zip(frames, calibrators))}
 
@@ -176,7 +220,8 @@ class FrameClassifier:
         if not sentences:
             return found
         if probabilities is None:
-            probabilities = self.predict([text[start:end] for start, end in sentences])
+            probabilities = self.predict([text[start:end] for start, end in sentences], None,
+                                         self.sentence_rules(codebook, len(sentences), found))
         by_key = {(item.sentence_index, item.frame_id): item for item in found}
         added = []
         for frame_id, values in probabilities.items():
@@ -195,12 +240,34 @@ class FrameClassifier:
                                                round(probability, 4), "model", model_probability=round(probability, 4)))
         return sorted([*found, *added], key=lambda item: (item.sentence_index, item.frame_id))
 
+    def sentence_rules(self, codebook: Codebook, count: int, found: list[SentenceFrame]) -> list[set[str]] | None:
+        """The rule frames per sentence from the analyser's own hits, when they mean what this model learnt
+        from (same codebook version); None lets the model match with its own copy of the codebook."""
+        if not self.rule_frames or codebook.version != self.codebook_version:
+            return None
+        rules: list[set[str]] = [set() for _ in range(count)]
+        for item in found:
+            if item.codebook == self.codebook and item.method != "model":
+                rules[item.sentence_index].add(item.frame_id)
+        return rules
+
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
+        import zlib
+
+        import numpy as np
+
+        for estimator in self.classifiers.values():
+            for fitted in estimator.calibrated_classifiers_:
+                # Prediction multiplies float32 weights anyway (`_stack`): storing float64 only doubled the file.
+                fitted.estimator.coef_ = np.asarray(fitted.estimator.coef_, dtype=np.float32)
         buffer.write(MODEL_MAGIC)
+        payload = io.BytesIO()
         pickle.dump({"codebook": self.codebook, "codebook_version": self.codebook_version, "features": self.features,
-                     "classifiers": self.classifiers, "metrics": self.metrics, "threshold": self.threshold}, buffer,
+                     "classifiers": self.classifiers, "metrics": self.metrics, "threshold": self.threshold,
+                     "rule_frames": list(self.rule_frames), "codebook_text": self.codebook_text}, payload,
                     protocol=pickle.HIGHEST_PROTOCOL)
+        buffer.write(zlib.compress(payload.getvalue(), 6))
         return buffer.getvalue()
 
     @classmethod
@@ -208,14 +275,20 @@ class FrameClassifier:
         """Only files this code wrote into the workspace are read (pickle runs code: never load a stranger's)."""
         if blob.startswith(_OLD_MAGIC):
             raise ModelError("a model from an older Frameline (other features); run `frameline train frames` again")
-        if not blob.startswith(MODEL_MAGIC):
+        if not blob.startswith((MODEL_MAGIC, _PLAIN_MAGIC)):
             raise ModelError("not a Frameline frames model")
         try:
-            data = pickle.loads(blob[len(MODEL_MAGIC):])
+            if blob.startswith(MODEL_MAGIC):
+                import zlib
+
+                data = pickle.loads(zlib.decompress(blob[len(MODEL_MAGIC):]))
+            else:
+                data = pickle.loads(blob[len(_PLAIN_MAGIC):])
         except Exception as error:  # a truncated or corrupt file can fail in many ways
             raise ModelError(f"cannot read the model: {error}") from error
         return cls(data["codebook"], data["codebook_version"], data["features"], data["classifiers"],
-                   data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD))
+                   data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD),
+                   tuple(data.get("rule_frames", ())), data.get("codebook_text", ""))
 
 
 def model_version(blob: bytes) -> str:

@@ -4,7 +4,7 @@ Training data per codebook, strongest first:
 
 1. analysts' annotations (`store.annotations`): accepted and added frames are
    positives, rejected ones negatives, never overridden by anything below;
-2. optionally a gold file's dev split (the test split is never used here);
+2. optionally a gold file's train and dev splits (the test split is never used here);
 3. silver sentences from the workspace's documents: where the codebook's rules
    fire with at least `SILVER_MIN_SCORE`, the frame is a positive; sentences
    where no rule of the codebook fires are negatives (a sample, so the model
@@ -64,7 +64,7 @@ def training_sets(store: SqlStore | None, codebooks: list[Codebook], gold: list[
             taken.add(text)
     for item in gold or []:
         if item.split == "test":
-            raise ValueError("the test split is never used for training; pass the dev split")
+            raise ValueError("the test split is never used for training; pass the train and dev splits")
         for codebook_id, training in sets.items():
             training.add(item.text, {frame for frame in item.frames if frame_codebook.get(frame) == codebook_id}, "gold")
         taken.add(item.text)

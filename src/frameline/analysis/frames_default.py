@@ -1,0 +1,129 @@
+"""The frame models shipped with the package, and the one command that rebuilds them.
+
+A fresh workspace has no annotations yet, so without a shipped model the
+default codebooks would run on their cues alone, which miss most framed
+sentences they were not written from (on gold sentences no rule was tuned on,
+the jihadist cues found under a quarter of the frames).  The shipped models
+are trained by our own code on the gold file's `train` split (hand-labelled
+real sentences, docs/annotation-guide.md), with the codebook's rule hits as
+features (`FrameClassifier`), and the threshold for adding a sentence the
+rules missed chosen on the `dev` split; `test` is never read here.
+
+A workspace's own model (`frameline train frames`) replaces the shipped one
+for its codebook.  Only the weights ship, not the sentences: part of the
+training text is the PTC corpus, which may not be redistributed.
+
+Rebuild (byte for byte the same files from the same gold and corpora):
+`make train-frames`, i.e.
+`python -m frameline.analysis.frames_default --gold tests/analysis/data/frames-gold.jsonl --out src/frameline/analysis/models/frames`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from frameline.analysis.frames_model import FrameClassifier
+
+if TYPE_CHECKING:
+    from frameline.analysis.frames_eval import GoldItem
+    from frameline.codebook.model import Codebook
+
+PACKAGED_DIR = Path(__file__).parent / "models" / "frames"
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def packaged_path(codebook_id: str, folder: Path = PACKAGED_DIR) -> Path:
+    return folder / f"frames-{codebook_id}.model"
+
+
+def packaged_models(codebooks: list[Codebook], folder: Path = PACKAGED_DIR) -> dict[str, bytes]:
+    """The shipped model of every active codebook that has one (matched by codebook id: an edited default
+    codebook keeps its model, whose rule features use the codebook text it was trained with)."""
+    found = {}
+    for codebook in codebooks:
+        path = packaged_path(codebook.id, folder)
+        if path.is_file():
+            found[codebook.id] = path.read_bytes()
+    return found
+
+
+def _dev_scores(model: FrameClassifier, codebook: Codebook, dev: list[GoldItem]) -> dict[float, dict[str, Any]]:
+    """Micro precision/recall/F1 on `dev` per candidate threshold, through the analyser exactly as
+    `frameline eval frames` scores it (sentence split, rules, then the model)."""
+    from frameline.analysis.frames import FrameAnalyser
+    from frameline.analysis.frames_eval import analyser_detector, evaluate
+
+    analyser = FrameAnalyser([codebook], {codebook.id: model.to_bytes()})
+    analyser.setup()
+    loaded = analyser._models[codebook.id]
+    scores = {}
+    for threshold in THRESHOLDS:
+        loaded.threshold = threshold
+        result = evaluate(analyser_detector(analyser), dev, {codebook.id: codebook.frame_ids()})[0]
+        scores[threshold] = {"precision": round(result.micro_precision, 4), "recall": round(result.micro_recall, 4),
+                             "f1": round(result.micro_f1, 4)}
+    return scores
+
+
+def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem],
+                  source: str = "") -> FrameClassifier:
+    """One codebook's shipped model: fitted on `train`, its threshold the best dev micro-F1 (ties: higher)."""
+    frames = set(codebook.frame_ids())
+    model = FrameClassifier.train(codebook, [item.text for item in train],
+                                  [set(item.frames) & frames for item in train], rule_features=True)
+    by_threshold = _dev_scores(model, codebook, dev) if dev else {}
+    if by_threshold:
+        model.threshold = max(THRESHOLDS, key=lambda threshold: (by_threshold[threshold]["f1"], threshold))
+    model.metrics = {
+        "trained_on": {"gold": source, "split": "train", "sentences": len(train),
+                       "framed": sum(bool(set(item.frames) & frames) for item in train)},
+        "threshold_chosen_on": {"split": "dev", "sentences": len(dev)},
+        "dev": {str(threshold): scores for threshold, scores in by_threshold.items()},
+    }
+    return model
+
+
+def build(gold: Path, out: Path, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    from frameline.analysis.frames_eval import load_gold
+    from frameline.codebook.store import active_codebooks
+
+    items = load_gold(gold, data_dir)
+    train = [item for item in items if item.split == "train"]
+    dev = [item for item in items if item.split == "dev"]
+    if not train:
+        raise SystemExit(f"{gold}: no sentence of split 'train' to learn from")
+    source = f"{gold.name}@{hashlib.sha256(gold.read_bytes()).hexdigest()[:12]}"
+    out.mkdir(parents=True, exist_ok=True)
+    report = []
+    for codebook in active_codebooks(None):
+        model = train_default(codebook, train, dev, source)
+        blob = model.to_bytes()
+        path = packaged_path(codebook.id, out)
+        path.write_bytes(blob)
+        summary = {"codebook": codebook.id, "codebook_version": codebook.version,
+                   "sha256": hashlib.sha256(blob).hexdigest()[:16], "frames": sorted(model.classifiers),
+                   "threshold": model.threshold, **model.metrics}
+        path.with_suffix(".json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+        report.append(summary)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the frame models shipped with Frameline.")
+    parser.add_argument("--gold", type=Path, required=True, help="gold JSONL with train and dev splits")
+    parser.add_argument("--out", type=Path, default=PACKAGED_DIR)
+    parser.add_argument("--data-dir", type=Path, default=None, help="local corpora for referenced gold text")
+    args = parser.parse_args(argv)
+    for row in build(args.gold, args.out, args.data_dir):
+        best = row["dev"].get(str(row["threshold"]), {})
+        print(f"{row['codebook']}: {len(row['frames'])} frames, threshold {row['threshold']}, dev P/R/F1 "
+              f"{best.get('precision')}/{best.get('recall')}/{best.get('f1')}, {row['sha256']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The frame models shipped with the package: current, reproducible, and better than the cues alone on dev."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from frameline.analysis.frames import FrameAnalyser
+from frameline.analysis.frames_default import PACKAGED_DIR, build, packaged_path, train_default
+from frameline.analysis.frames_eval import analyser_detector, evaluate, load_gold
+from frameline.codebook import packaged_codebook
+from frameline.codebook.store import packaged_codebooks
+
+GOLD = Path(__file__).parent / "data" / "frames-gold.jsonl"
+DATA = Path(__file__).parents[2].parent / "shared" / "data"
+
+
+def test_every_default_codebook_ships_a_model_trained_on_the_current_codebook_and_gold():
+    """Editing a default codebook or the gold file without `make train-frames` fails here."""
+    gold_hash = hashlib.sha256(GOLD.read_bytes()).hexdigest()[:12]
+    for codebook in packaged_codebooks():
+        summary = json.loads(packaged_path(codebook.id).with_suffix(".json").read_text(encoding="utf-8"))
+        blob = packaged_path(codebook.id).read_bytes()
+        assert summary["codebook_version"] == codebook.version, f"retrain: {codebook.id} changed"
+        assert summary["trained_on"] == {**summary["trained_on"], "gold": f"{GOLD.name}@{gold_hash}", "split": "train"}
+        assert summary["sha256"] == hashlib.sha256(blob).hexdigest()[:16]
+        assert summary["threshold_chosen_on"]["split"] == "dev"  # never test
+
+
+def test_a_fresh_workspace_uses_the_shipped_models_and_its_own_replaces_them(tmp_path):
+    from frameline.analysis.frames_model import FrameClassifier, save_model
+    from frameline.workspace import init_workspace
+
+    analyser = FrameAnalyser.from_workspace(None)
+    assert {"model:jihadist-narratives", "model:counter-narratives"} <= {
+        part.split("@")[0] for part in analyser.config_version().split(";")}
+    workspace = init_workspace(tmp_path / "ws")
+    codebook = packaged_codebook("counter-narratives")
+    texts = ["Troops retook the bridge.", "It rained.", "Forces liberated the town.", "The market opened."] * 3
+    labels = [{"official-victory"}, set(), {"official-victory"}, set()] * 3
+    own = FrameClassifier.train(codebook, texts, labels, min_positives=3)
+    save_model(workspace, own)
+    mine = FrameAnalyser.from_workspace(workspace)
+    assert mine._model_blobs["counter-narratives"] == own.to_bytes()
+    assert mine._model_blobs["jihadist-narratives"] == packaged_path("jihadist-narratives").read_bytes()
+
+
+def test_training_is_byte_for_byte_reproducible_and_never_reads_test(tmp_path):
+    items = load_gold(GOLD, DATA, skip_unresolved=True)
+    train = [item for item in items if item.split == "train" and item.text][:400]
+    dev = [item for item in items if item.split == "dev"][:120]
+    codebook = packaged_codebook("jihadist-narratives")
+    first = train_default(codebook, train, dev, "slice").to_bytes()
+    assert first == train_default(codebook, train, dev, "slice").to_bytes()
+    trimmed = tmp_path / "gold.jsonl"
+    trimmed.write_text("".join(line + "\n" for line in GOLD.read_text(encoding="utf-8").splitlines()
+                               if '"split": "test"' in line), encoding="utf-8")
+    with pytest.raises(SystemExit, match="no sentence of split 'train'"):
+        build(trimmed, tmp_path / "out", DATA)
+
+
+@pytest.mark.skipif(not (DATA / "ptc").is_dir(), reason="../shared/data/ptc is needed for the PTC sentences of dev")
+def test_the_shipped_model_beats_the_cues_alone_on_dev_and_keeps_every_rule_detection():
+    dev = [item for item in load_gold(GOLD, DATA) if item.split == "dev"]
+    with_model = FrameAnalyser.from_workspace(None)
+    rules_only = FrameAnalyser(with_model.codebooks())
+    frames = {book.id: book.frame_ids() for book in with_model.codebooks()}
+    model_scores = {row.codebook: row for row in evaluate(analyser_detector(with_model), dev, frames)}
+    rule_scores = {row.codebook: row for row in evaluate(analyser_detector(rules_only), dev, frames)}
+    jihadist = "jihadist-narratives"
+    assert model_scores[jihadist].micro_f1 > rule_scores[jihadist].micro_f1 + 0.005
+    assert model_scores[jihadist].micro_recall > rule_scores[jihadist].micro_recall
+    for book in frames:
+        assert model_scores[book].micro_f1 >= rule_scores[book].micro_f1
+    sample = dev[:150]
+    for item in sample:  # the model adds sentences; it never removes what a cue found
+        ruled = {(span.start, span.label) for span in rules_only.analyse_text(item.text).spans}
+        assert ruled <= {(span.start, span.label) for span in with_model.analyse_text(item.text).spans}
