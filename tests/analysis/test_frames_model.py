@@ -36,22 +36,6 @@ def test_a_model_from_the_old_feature_format_asks_to_retrain():
         FrameClassifier.from_bytes(b"pickle of a stranger")
 
 
-def test_rule_features_use_the_codebook_the_model_was_trained_with():
-    codebook = packaged_codebook("counter-narratives")
-    model = FrameClassifier.train(codebook, TEXTS, LABELS, min_positives=3, rule_features=True)
-    assert model.rule_frames == tuple(codebook.frame_ids()) and model.codebook_text == codebook.text
-    held = ["Government troops recaptured the village.", "It rained today."]
-    own = model.rules_for(held)
-    assert "official-victory" in own[0] and not own[1]  # the codebook's own cue for a recapture
-    # Passing the analyser's rule hits (same codebook version) gives what the model finds by itself...
-    assert model.predict(held, None, own) == model.predict(held)
-    # ...and the rule column moves the probability: without the hit the first sentence scores lower.
-    assert model.predict(held, None, [set(), set()])["official-victory"][0] < model.predict(held)["official-victory"][0]
-    restored = FrameClassifier.from_bytes(model.to_bytes())
-    assert restored.rule_frames == model.rule_frames
-    assert np.allclose(restored.predict(held)["official-victory"], model.predict(held)["official-victory"], atol=1e-6)
-
-
 def test_model_files_are_compressed_and_the_uncompressed_format_still_loads():
     import pickle
     import zlib

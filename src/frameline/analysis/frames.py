@@ -91,7 +91,6 @@ class FrameAnalyser(Analyser):
         if self._matcher is None:
             self.setup()
         sentences = {document.id: split_sentences(document.text) for document in batch}
-        found = {document.id: self._rule_frames(document.text, sentences[document.id]) for document in batch}
         # The models score every sentence of the batch in one call per codebook (per-call overhead dominates).
         batch_probabilities: dict[str, dict[str, list[float]]] = {}
         if self._models:
@@ -100,26 +99,15 @@ class FrameAnalyser(Analyser):
             pieces = [document.text[start:end] for document in batch for start, end in sentences[document.id]]
             counts = hashed_counts(pieces) if pieces else None  # one hashing pass shared by every codebook's model
             for codebook_id, model in self._models.items():
-                codebook = self._codebooks[codebook_id]
-                rules = [model.sentence_rules(codebook, len(sentences[document.id]), found[document.id])
-                         for document in batch]
-                joined = None if any(item is None for item in rules) else [
-                    frames for item in rules for frames in item or []]
-                batch_probabilities[codebook_id] = model.predict(pieces, counts, joined)
+                batch_probabilities[codebook_id] = model.predict(pieces, counts)
         outputs, offset = {}, 0
         for document in batch:
             count = len(sentences[document.id])
             probabilities = {codebook_id: {frame: values[offset:offset + count] for frame, values in by_frame.items()}
                              for codebook_id, by_frame in batch_probabilities.items()}
-            outputs[document.id] = self._output(document.text, sentences[document.id], found[document.id],
-                                                probabilities)
+            outputs[document.id] = self.analyse_text(document.text, sentences[document.id], probabilities)
             offset += count
         return outputs
-
-    def _rule_frames(self, text: str, sentences: list[tuple[int, int]]) -> list[SentenceFrame]:
-        assert self._matcher is not None
-        return [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight))
-                for hit in self._matcher.find(text, sentences)]
 
     def sentence_probabilities(self, text: str, sentences: list[tuple[int, int]]) -> dict[int, dict[str, float]]:
         """Sentence index -> frame -> the machine's confidence: the model's probability for every frame of a
@@ -138,10 +126,8 @@ class FrameAnalyser(Analyser):
             from frameline.analysis.frames_model import hashed_counts
 
             counts = hashed_counts(pieces)
-        found = self._rule_frames(text, sentences) if self._models else []
-        for codebook_id, model in self._models.items():
-            rules = model.sentence_rules(self._codebooks[codebook_id], len(sentences), found)
-            for frame_id, values in model.predict(pieces, counts, rules).items():
+        for model in self._models.values():
+            for frame_id, values in model.predict(pieces, counts).items():
                 for index, probability in enumerate(values):
                     scores.setdefault(index, {})[frame_id] = probability
         return scores
@@ -159,10 +145,8 @@ class FrameAnalyser(Analyser):
         assert self._matcher is not None
         if sentences is None:
             sentences = split_sentences(text)
-        return self._output(text, sentences, self._rule_frames(text, sentences), probabilities)
-
-    def _output(self, text: str, sentences: list[tuple[int, int]], found: list[SentenceFrame],
-                probabilities: dict[str, dict[str, list[float]]] | None) -> AnalysisOutput:
+        found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight))
+                 for hit in self._matcher.find(text, sentences)]
         for codebook_id, model in self._models.items():
             found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
                                           (probabilities or {}).get(codebook_id))

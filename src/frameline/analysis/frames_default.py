@@ -5,9 +5,9 @@ default codebooks would run on their cues alone, which miss most framed
 sentences they were not written from (on gold sentences no rule was tuned on,
 the jihadist cues found under a quarter of the frames).  The shipped models
 are trained by our own code on the gold file's `train` split (hand-labelled
-real sentences, docs/annotation-guide.md), with the codebook's rule hits as
-features (`FrameClassifier`), and the threshold for adding a sentence the
-rules missed chosen on the `dev` split; `test` is never read here.
+real sentences, docs/annotation-guide.md) with the features of `FrameClassifier`,
+and the threshold for adding a sentence the rules missed is chosen on the `dev`
+split through the analyser; `test` is never read here.
 
 A workspace's own model (`frameline train frames`) replaces the shipped one
 for its codebook.  Only the weights ship, not the sentences: part of the
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from frameline.codebook.model import Codebook
 
 PACKAGED_DIR = Path(__file__).parent / "models" / "frames"
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 def packaged_path(codebook_id: str, folder: Path = PACKAGED_DIR) -> Path:
@@ -53,17 +53,21 @@ def packaged_models(codebooks: list[Codebook], folder: Path = PACKAGED_DIR) -> d
 
 def _dev_scores(model: FrameClassifier, codebook: Codebook, dev: list[GoldItem]) -> dict[float, dict[str, Any]]:
     """Micro precision/recall/F1 on `dev` per candidate threshold, through the analyser exactly as
-    `frameline eval frames` scores it (sentence split, rules, then the model)."""
+    `frameline eval frames` scores it (sentence split, rules, then the model).  The analyser runs once with
+    every model sentence kept; each threshold then drops the model-only detections below it."""
     from frameline.analysis.frames import FrameAnalyser
-    from frameline.analysis.frames_eval import analyser_detector, evaluate
+    from frameline.analysis.frames_eval import Detection, analyser_detector, evaluate
 
+    model.threshold = 0.0
     analyser = FrameAnalyser([codebook], {codebook.id: model.to_bytes()})
-    analyser.setup()
-    loaded = analyser._models[codebook.id]
+    everything = analyser_detector(analyser)
+    found = {item.text: everything(item.text) for item in dev}
     scores = {}
     for threshold in THRESHOLDS:
-        loaded.threshold = threshold
-        result = evaluate(analyser_detector(analyser), dev, {codebook.id: codebook.frame_ids()})[0]
+        def detect(text: str, threshold: float = threshold) -> list[Detection]:
+            return [item for item in found[text] if item.method != "model" or item.score >= threshold]
+
+        result = evaluate(detect, dev, {codebook.id: codebook.frame_ids()})[0]
         scores[threshold] = {"precision": round(result.micro_precision, 4), "recall": round(result.micro_recall, 4),
                              "f1": round(result.micro_f1, 4)}
     return scores
@@ -71,10 +75,10 @@ def _dev_scores(model: FrameClassifier, codebook: Codebook, dev: list[GoldItem])
 
 def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem],
                   source: str = "") -> FrameClassifier:
-    """One codebook's shipped model: fitted on `train`, its threshold the best dev micro-F1 (ties: higher)."""
+    """One codebook's shipped model: fitted on `train`, its threshold the best dev micro-F1 (ties: the higher)."""
     frames = set(codebook.frame_ids())
     model = FrameClassifier.train(codebook, [item.text for item in train],
-                                  [set(item.frames) & frames for item in train], rule_features=True)
+                                  [set(item.frames) & frames for item in train])
     by_threshold = _dev_scores(model, codebook, dev) if dev else {}
     if by_threshold:
         model.threshold = max(THRESHOLDS, key=lambda threshold: (by_threshold[threshold]["f1"], threshold))
