@@ -57,6 +57,9 @@ _MAX_SUFFIX = 6
 _DAMAGED_WORD = re.compile(r"[a-z]+(?:\?{1,2}[a-z]+)+")
 _DAMAGE_REPAIRS = ("a", "i", "u", "'")
 _MAX_DAMAGE = 4
+# A link's letters are an address, not the sentence's words ("isil-attacks-kill-30" in a news URL, a
+# suspended account's path): they are blanked before matching, keeping every offset.
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 
 
 def _is_arabic(char: str) -> bool:
@@ -203,7 +206,7 @@ class CodebookMatcher:
         if not text or not sentences:
             return []
         normalized = normalize_with_offsets(text)
-        spaced = _Collapsed(normalized.text.translate(_PUNCTUATION))
+        spaced = _Collapsed(_without_links(normalized.text))
         haystack = spaced.text
         if "?" in haystack:
             haystack = self._repair(haystack)
@@ -358,6 +361,19 @@ class _Collapsed:
             else:
                 high = middle
         return low
+
+
+def _without_links(text: str) -> str:
+    """The normalised text with punctuation read as spaces and links blanked (same length, same offsets)."""
+    translated = text.translate(_PUNCTUATION)
+    if "://" not in text and "www." not in text:
+        return translated
+    pieces, position = [], 0
+    for match in _URL.finditer(text):  # found in the text itself: hyphens and underscores still join the link
+        pieces += [translated[position:match.start()], " " * (match.end() - match.start())]
+        position = match.end()
+    pieces.append(translated[position:])
+    return "".join(pieces)
 
 
 def _weight(merged: list[Evidence]) -> float:
