@@ -18,7 +18,9 @@ word boundaries, with the morphology that matters for each script:
 Patterns are regular expressions over the same normalised text, for what a
 word list cannot say ("(small|temporary|minor) setback", "victory or
 martyrdom").  Evidence is reported in original-text offsets, over the whole
-written word, so highlights cover exactly what the analyst sees.
+written word, so highlights cover exactly what the analyst sees.  Links are blanked
+before matching (same length, so offsets hold): an address's words
+("isil-attacks-kill-30") are not the sentence's.
 """
 
 from __future__ import annotations
