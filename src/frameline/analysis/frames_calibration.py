@@ -24,7 +24,7 @@ from frameline.codebook.matcher import rule_score
 
 PRIOR_STRENGTH = 5.0
 
-# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 179 jihadist rule detections, 142
+# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 176 jihadist rule detections, 142
 # right; 27 counter detections, 17 right), 2026-12-02, after the cue rounds tuned on the train split (branch
 # frame-cues); codebooks jihadist-narratives and counter-narratives as of that date. "*" is the codebook's
 # own precision.
@@ -34,10 +34,10 @@ RELIABILITY: dict[str, dict[str, float]] = {
         "official-victory": 0.679, "threat-persistence": 0.735,
     },
     "jihadist-narratives": {
-        "*": 0.793, "belonging": 0.852, "brutality": 0.633, "call-to-act-abroad": 0.885, "crusader-enemy": 0.856,
-        "delegitimise-state": 0.768, "mercy": 0.852, "pan-islamic-victimhood": 0.552,
-        "recruitment-mobilisation": 0.64, "sectarian-enemy": 0.903, "steadfastness": 0.874, "utopia": 0.697,
-        "victimhood": 0.749, "war": 0.824,
+        "*": 0.807, "belonging": 0.862, "brutality": 0.639, "call-to-act-abroad": 0.893, "crusader-enemy": 0.859,
+        "delegitimise-state": 0.771, "mercy": 0.862, "pan-islamic-victimhood": 0.559,
+        "recruitment-mobilisation": 0.645, "sectarian-enemy": 0.906, "steadfastness": 0.876, "utopia": 0.703,
+        "victimhood": 0.809, "war": 0.84,
     },
 }
 
