@@ -33,6 +33,7 @@ from itertools import product
 import regex
 
 from frameline.codebook.model import Codebook, Cue, Frame
+from frameline.codebook.pattern_gate import required_words
 from frameline.text.normalize import normalize_text, normalize_with_offsets
 from frameline.text.search_words import strip_arabic_article
 from frameline.text.sentences import split_sentences
@@ -163,6 +164,14 @@ class CodebookMatcher:
             (index, frame.id, pattern, compile_pattern(pattern.regex))
             for index, codebook in enumerate(codebooks) for frame in codebook.frames for pattern in frame.patterns
         ]
+        # a pattern runs only on texts holding one of the words it cannot match without (`pattern_gate`)
+        self._gates = [required_words(compiled) for *_, compiled in self._patterns]
+        self._gate_automaton = ahocorasick.Automaton()
+        for word in {word for gate in self._gates if gate for words in gate for word in words}:
+            self._gate_automaton.add_word(word, word)
+        self._gated = any(self._gates)
+        if self._gated:
+            self._gate_automaton.make_automaton()
         self._frames = {(index, frame.id): frame for index, codebook in enumerate(codebooks) for frame in codebook.frames}
         words = {word for key in targets if not _is_arabic(key[0]) for word in key.split()}
         self._vocabulary = frozenset(words)
@@ -250,7 +259,10 @@ class CodebookMatcher:
                     found.setdefault((where, target.codebook, target.frame), []).append(Evidence(
                         original[0], original[1], f"cue:{target.cue.language}:{target.cue.id or target.cue.text}",
                         target.cue.weight, target.negative))
-        for index, frame_id, pattern, compiled in self._patterns:
+        present = {word for _, word in self._gate_automaton.iter(haystack)} if self._gated and self._patterns else set()
+        for (index, frame_id, pattern, compiled), gate in zip(self._patterns, self._gates):
+            if gate is not None and any(words.isdisjoint(present) for words in gate):
+                continue
             for match in compiled.finditer(haystack):
                 if match.end() <= match.start():
                     continue
