@@ -18,7 +18,9 @@ word boundaries, with the morphology that matters for each script:
 Patterns are regular expressions over the same normalised text, for what a
 word list cannot say ("(small|temporary|minor) setback", "victory or
 martyrdom").  Evidence is reported in original-text offsets, over the whole
-written word, so highlights cover exactly what the analyst sees.
+written word, so highlights cover exactly what the analyst sees.  Links are blanked
+before matching (same length, so offsets hold): an address's words
+("isil-attacks-kill-30") are not the sentence's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from itertools import product
 import regex
 
 from frameline.codebook.model import Codebook, Cue, Frame
+from frameline.codebook.pattern_gate import required_words
 from frameline.text.normalize import normalize_text, normalize_with_offsets
 from frameline.text.search_words import strip_arabic_article
 from frameline.text.sentences import split_sentences
@@ -57,6 +60,9 @@ _MAX_SUFFIX = 6
 _DAMAGED_WORD = re.compile(r"[a-z]+(?:\?{1,2}[a-z]+)+")
 _DAMAGE_REPAIRS = ("a", "i", "u", "'")
 _MAX_DAMAGE = 4
+# A link's letters are an address, not the sentence's words ("isil-attacks-kill-30" in a news URL, a
+# suspended account's path): they are blanked before matching, keeping every offset.
+_URL = re.compile(r"(?:https?://|www\.)\S+")
 
 
 def _is_arabic(char: str) -> bool:
@@ -158,6 +164,14 @@ class CodebookMatcher:
             (index, frame.id, pattern, compile_pattern(pattern.regex))
             for index, codebook in enumerate(codebooks) for frame in codebook.frames for pattern in frame.patterns
         ]
+        # a pattern runs only on texts holding one of the words it cannot match without (`pattern_gate`)
+        self._gates = [required_words(compiled) for *_, compiled in self._patterns]
+        self._gate_automaton = ahocorasick.Automaton()
+        for word in {word for gate in self._gates if gate for words in gate for word in words}:
+            self._gate_automaton.add_word(word, word)
+        self._gated = any(self._gates)
+        if self._gated:
+            self._gate_automaton.make_automaton()
         self._frames = {(index, frame.id): frame for index, codebook in enumerate(codebooks) for frame in codebook.frames}
         words = {word for key in targets if not _is_arabic(key[0]) for word in key.split()}
         self._vocabulary = frozenset(words)
@@ -203,7 +217,7 @@ class CodebookMatcher:
         if not text or not sentences:
             return []
         normalized = normalize_with_offsets(text)
-        spaced = _Collapsed(normalized.text.translate(_PUNCTUATION))
+        spaced = _Collapsed(_without_links(normalized.text))
         haystack = spaced.text
         if "?" in haystack:
             haystack = self._repair(haystack)
@@ -245,7 +259,10 @@ class CodebookMatcher:
                     found.setdefault((where, target.codebook, target.frame), []).append(Evidence(
                         original[0], original[1], f"cue:{target.cue.language}:{target.cue.id or target.cue.text}",
                         target.cue.weight, target.negative))
-        for index, frame_id, pattern, compiled in self._patterns:
+        present = {word for _, word in self._gate_automaton.iter(haystack)} if self._gated and self._patterns else set()
+        for (index, frame_id, pattern, compiled), gate in zip(self._patterns, self._gates):
+            if gate is not None and any(words.isdisjoint(present) for words in gate):
+                continue
             for match in compiled.finditer(haystack):
                 if match.end() <= match.start():
                     continue
@@ -358,6 +375,19 @@ class _Collapsed:
             else:
                 high = middle
         return low
+
+
+def _without_links(text: str) -> str:
+    """The normalised text with punctuation read as spaces and links blanked (same length, same offsets)."""
+    translated = text.translate(_PUNCTUATION)
+    if "://" not in text and "www." not in text:
+        return translated
+    pieces, position = [], 0
+    for match in _URL.finditer(text):  # found in the text itself: hyphens and underscores still join the link
+        pieces += [translated[position:match.start()], " " * (match.end() - match.start())]
+        position = match.end()
+    pieces.append(translated[position:])
+    return "".join(pieces)
 
 
 def _weight(merged: list[Evidence]) -> float:
