@@ -34,7 +34,8 @@ def test_the_queue_follows_uncertainty_sampling_then_unannotated_frames(app, web
     workspace, store, ids = web_workspace
     queue = app.state.web.annotations.queue(10)
     sampled = next_sentences(store, FrameAnalyser.from_workspace(workspace), 50)
-    assert sampled and queue[0] == sampled[0].document_id
+    top = {candidate.document_id for candidate in sampled if candidate.uncertainty == sampled[0].uncertainty}
+    assert sampled and queue[0] in top  # a tie (the same sentence in two documents) is cut by the seeded draw
     assert set(queue) == set(ids)  # every fixture document has detected frames and no annotation yet
 
 
