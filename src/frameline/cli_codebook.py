@@ -91,8 +91,10 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Codebook YAML fil
                 continue
             cues = sum(len(frame.cues) for frame in codebook.frames)
             patterns = sum(len(frame.patterns) for frame in codebook.frames)
+            voice = (f", voice gate: {len(codebook.voice.reporting)} reporting and {len(codebook.voice.speech)} speech "
+                     "markers" if codebook.voice else "")
             _console().print(f"[green]valid[/] {escape(str(path))}: {escape(codebook.id)} version {codebook.version}, "
-                             f"{len(codebook.frames)} frames, {cues} cues, {patterns} patterns")
+                             f"{len(codebook.frames)} frames, {cues} cues, {patterns} patterns{voice}")
         if failed:
             raise typer.Exit(1)
 

@@ -24,20 +24,20 @@ from frameline.codebook.matcher import rule_score
 
 PRIOR_STRENGTH = 5.0
 
-# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 176 jihadist rule detections, 142
-# right; 30 counter detections, 18 right), 2026-12-02, after the cue rounds tuned on the train split (branch
-# frame-cues); codebooks jihadist-narratives and counter-narratives as of that date. "*" is the codebook's
-# own precision.
+# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 173 jihadist rule detections, 142
+# right; 30 counter detections, 18 right), 2026-12-02, after the jihadist codebook's voice gate (branch
+# frame-voice: a sentence in the reporting voice gets no jihadist frame); codebooks jihadist-narratives and
+# counter-narratives as of that date. "*" is the codebook's own precision.
 RELIABILITY: dict[str, dict[str, float]] = {
     "counter-narratives": {
         "*": 0.6, "celebration": 0.5, "delegitimise-group": 0.75, "humanitarian-cost": 0.444,
         "official-victory": 0.667, "threat-persistence": 0.714,
     },
     "jihadist-narratives": {
-        "*": 0.807, "belonging": 0.862, "brutality": 0.639, "call-to-act-abroad": 0.893, "crusader-enemy": 0.859,
-        "delegitimise-state": 0.771, "mercy": 0.862, "pan-islamic-victimhood": 0.559,
-        "recruitment-mobilisation": 0.645, "sectarian-enemy": 0.906, "steadfastness": 0.876, "utopia": 0.703,
-        "victimhood": 0.809, "war": 0.84,
+        "*": 0.821, "belonging": 0.872, "brutality": 0.646, "call-to-act-abroad": 0.9, "crusader-enemy": 0.862,
+        "delegitimise-state": 0.804, "mercy": 0.872, "pan-islamic-victimhood": 0.567,
+        "recruitment-mobilisation": 0.65, "sectarian-enemy": 0.91, "steadfastness": 0.879, "utopia": 0.71,
+        "victimhood": 0.879, "war": 0.841,
     },
 }
 

@@ -49,4 +49,19 @@ def diff_codebooks(old: Codebook, new: Codebook) -> list[FrameChange]:
                     for key in sorted(set(was_patterns) & set(now_patterns)) if was_patterns[key] != now_patterns[key]]
         if details:
             changes.append(FrameChange(frame_id, "changed", details))
+    voice = _voice_details(old, new)
+    if voice:
+        changes.append(FrameChange("(voice)", "changed", voice))  # the gate changes every frame's hits
     return changes
+
+
+def _voice_details(old: Codebook, new: Codebook) -> list[str]:
+    details = []
+    for kind in ("reporting", "speech"):
+        was = {marker.id: marker.regex for marker in getattr(old.voice, kind, ())}
+        now = {marker.id: marker.regex for marker in getattr(new.voice, kind, ())}
+        details += [f"+ {kind} marker {key}: {now[key]}" for key in sorted(set(now) - set(was))]
+        details += [f"- {kind} marker {key}" for key in sorted(set(was) - set(now))]
+        details += [f"~ {kind} marker {key}: {was[key]} -> {now[key]}" for key in sorted(set(was) & set(now))
+                    if was[key] != now[key]]
+    return details

@@ -21,6 +21,11 @@ martyrdom").  Evidence is reported in original-text offsets, over the whole
 written word, so highlights cover exactly what the analyst sees.  Links are blanked
 before matching (same length, so offsets hold): an address's words
 ("isil-attacks-kill-30") are not the sentence's.
+
+A codebook with a `voice` (`model.Voice`) has its frames dropped from a
+sentence that is in the reporting voice: one of its `reporting` patterns
+matches the sentence and none of its `speech` patterns does.  The check runs
+only on sentences that have a frame of that codebook, so it costs little.
 """
 
 from __future__ import annotations
@@ -172,6 +177,10 @@ class CodebookMatcher:
         self._gated = any(self._gates)
         if self._gated:
             self._gate_automaton.make_automaton()
+        # per codebook with a voice: (reporting patterns, speech patterns), compiled
+        self._voices = {index: tuple(tuple(compile_pattern(pattern.regex) for pattern in kind)
+                                     for kind in (codebook.voice.reporting, codebook.voice.speech))
+                        for index, codebook in enumerate(codebooks) if codebook.voice is not None}
         self._frames = {(index, frame.id): frame for index, codebook in enumerate(codebooks) for frame in codebook.frames}
         words = {word for key in targets if not _is_arabic(key[0]) for word in key.split()}
         self._vocabulary = frozenset(words)
@@ -273,9 +282,15 @@ class CodebookMatcher:
                 found.setdefault((where, index, frame_id), []).append(
                     Evidence(original[0], original[1], f"pattern:{pattern.id}", pattern.weight))
         hits = []
+        reported: dict[tuple[int, int], bool] = {}  # (sentence, codebook) -> in the reporting voice
         for (where, index, frame_id), evidence in sorted(found.items(), key=lambda item: item[0]):
             if any(item.negative for item in evidence):
                 continue
+            if index in self._voices:
+                if (where, index) not in reported:
+                    reported[where, index] = _reporting_voice(self._voices[index], haystack, starts[where], ends[where])
+                if reported[where, index]:
+                    continue
             merged = _without_overlaps(evidence)
             weight = _weight(merged)
             frame = self._frames[(index, frame_id)]
@@ -375,6 +390,16 @@ class _Collapsed:
             else:
                 high = middle
         return low
+
+
+def _reporting_voice(voice: tuple[tuple[re.Pattern[str] | regex.Pattern[str], ...], ...], haystack: str,
+                     start: int, end: int) -> bool:
+    """Whether haystack[start:end] is an outsider's report (a reporting marker) with none of the group's speech.
+
+    The sentence is cut out, so a marker may anchor at its start or end (^, $)."""
+    reporting, speech = voice
+    sentence = haystack[start:end]
+    return any(pattern.search(sentence) for pattern in reporting) and not any(pattern.search(sentence) for pattern in speech)
 
 
 def _without_links(text: str) -> str:

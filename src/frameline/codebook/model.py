@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from frameline.codebook.schema import CodebookError, line_of, load_and_validate
+from frameline.codebook.schema import CodebookError, format_path, line_of, load_and_validate
 
 _CAPITAL = regex.compile(r"(?<!\\)(?<!\\[pPN]\{)(?<!\\[pP]\{\w)\p{Lu}")  # a capital that is not an escape (\W, \S, \p{Lu})
 DEFAULT_THRESHOLD = 1.0  # summed cue weight a sentence needs for a frame
@@ -38,6 +38,24 @@ class Pattern:
     regex: str
     language: str = "any"
     weight: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whose voice a sentence speaks in, for a codebook whose frames are one side's own telling.
+
+    A jihadist frame is the group's or its supporters' framing (docs/annotation-guide.md, "whose
+    voice"): a news sentence that names the group in an outsider's words ("ISIL", "ISIS militants")
+    or attributes what it tells to officials or reporters is the reporting voice, and its violent or
+    religious words are not the group's frame, unless it carries the group's own speech ("the
+    statement said", "Amaq reported", a quotation).  So a sentence matching a `reporting` marker
+    and no `speech` marker gets none of the codebook's frames.  A codebook without `voice` (most of
+    the analysts' own) is matched everywhere, as before.
+    """
+
+    reporting: tuple[Pattern, ...]
+    speech: tuple[Pattern, ...] = ()
     note: str = ""
 
 
@@ -88,6 +106,7 @@ class Codebook:
     themes: list[Theme] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
+    voice: Voice | None = None  # a sentence in the reporting voice gets none of the frames (see Voice)
     text: str = ""  # the YAML it was read from
     source: str = ""  # where it came from, for messages
     _version: tuple[str, str] | None = field(default=None, repr=False, compare=False)
@@ -142,20 +161,8 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         if raw.get("parent") and raw["parent"] not in theme_ids:
             raise CodebookError(source, f"parent {raw['parent']!r} is not a theme id; themes: {sorted(theme_ids)}",
                                 f"frames[{index}].parent", line_of(text, [*where, "parent"]))
-        patterns = []
-        for number, item in enumerate(raw.get("patterns", [])):
-            if _CAPITAL.search(item["regex"]):
-                raise CodebookError(source, f"pattern {item['id']!r} has capital letters; patterns match lower-case "
-                                            "text, so write them in lower case", f"frames[{index}].patterns[{number}].regex",
-                                    line_of(text, [*where, "patterns", number, "regex"]))
-            try:
-                regex.compile(item["regex"])
-            except regex.error as error:
-                raise CodebookError(source, f"pattern {item['id']!r} does not compile: {error}",
-                                    f"frames[{index}].patterns[{number}].regex",
-                                    line_of(text, [*where, "patterns", number, "regex"])) from error
-            patterns.append(Pattern(item["id"], item["regex"], item.get("language", "any"),
-                                    float(item.get("weight", 1.0)), item.get("note", "")))
+        patterns = [_pattern(item, text, source, [*where, "patterns", number])
+                    for number, item in enumerate(raw.get("patterns", []))]
         frames.append(Frame(
             id=raw["id"], name=raw["name"], definition=raw["definition"].strip(), sources=tuple(raw["sources"]),
             parent=raw.get("parent", ""), colour=raw.get("colour", ""),
@@ -167,8 +174,29 @@ def parse_codebook(text: str, source: str = "<codebook>") -> Codebook:
         if not frames[-1].cues and not frames[-1].patterns:
             raise CodebookError(source, f"frame {raw['id']!r} has neither cues nor patterns, so nothing can find it",
                                 f"frames[{index}]", line_of(text, where))
+    voice = None
+    if "voice" in data:
+        raw_voice = data["voice"]
+        voice = Voice(*(tuple(_pattern(item, text, source, ["voice", kind, number])
+                              for number, item in enumerate(raw_voice.get(kind, [])))
+                        for kind in ("reporting", "speech")), note=raw_voice.get("note", "").strip())
     return Codebook(data["id"], data["name"], data.get("description", "").strip(), frames, themes,
-                    dict(data.get("references", {})), tuple(data.get("languages", [])), text, source)
+                    dict(data.get("references", {})), tuple(data.get("languages", [])), voice, text, source)
+
+
+def _pattern(item: dict[str, Any], text: str, source: str, where: list[Any]) -> Pattern:
+    """A pattern checked for what the schema cannot say: lower case only, and it compiles."""
+    location = format_path([*where, "regex"])
+    if _CAPITAL.search(item["regex"]):
+        raise CodebookError(source, f"pattern {item['id']!r} has capital letters; patterns match lower-case "
+                                    "text, so write them in lower case", location, line_of(text, [*where, "regex"]))
+    try:
+        regex.compile(item["regex"])
+    except regex.error as error:
+        raise CodebookError(source, f"pattern {item['id']!r} does not compile: {error}", location,
+                            line_of(text, [*where, "regex"])) from error
+    return Pattern(item["id"], item["regex"], item.get("language", "any"), float(item.get("weight", 1.0)),
+                   item.get("note", ""))
 
 
 def _cues(per_language: dict[str, list[Any]]) -> tuple[Cue, ...]:

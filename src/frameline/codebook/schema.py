@@ -45,6 +45,24 @@ _PATTERN = {
         "note": {"type": "string"},
     },
 }
+_VOICE_MARKER = {
+    "type": "object",
+    "required": ["id", "regex"],
+    "additionalProperties": False,
+    "properties": {k: v for k, v in _PATTERN["properties"].items() if k != "weight"},
+}
+# Whose voice a sentence speaks in (docs/annotation-guide.md): `reporting` marks an outsider's report of
+# the group (its outsiders' names, officials said), `speech` the group's own words reported in it.
+_VOICE = {
+    "type": "object",
+    "required": ["reporting"],
+    "additionalProperties": False,
+    "properties": {
+        "note": {"type": "string"},
+        "reporting": {"type": "array", "minItems": 1, "items": _VOICE_MARKER},
+        "speech": {"type": "array", "items": _VOICE_MARKER},
+    },
+}
 _EXAMPLE = {
     "oneOf": [
         {"type": "string", "minLength": 1},
@@ -73,6 +91,7 @@ CODEBOOK_SCHEMA: dict[str, Any] = {
         "languages": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z]{2,3}$"}},
         "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
         "references": {"type": "object", "additionalProperties": {"type": "string"}},
+        "voice": _VOICE,
         "themes": {
             "type": "array",
             "items": {
