@@ -67,7 +67,7 @@ class _Indexes:
 
 class DuplicateAnalyser(Analyser):
     name: ClassVar[str] = "duplicates"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: a candidate sharing one crowded band only is not verified
     requires: ClassVar[tuple[str, ...]] = ("normalize",)  # signatures hash the normalised words
     layers: ClassVar[tuple[str, ...]] = (LAYER,)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
+from itertools import chain
 from operator import eq
 from typing import ClassVar, Protocol
 
@@ -132,24 +133,37 @@ class _BandIndex:
     Memory is what bounds it (a million documents are indexed in one process):
     a band's key is the 64-bit hash of its slice rather than the slice (a rare
     collision only adds a candidate, which verification drops), a bucket
-    holding one document (most of them) is a bare row number, not a list, and
-    the digests are rows of one numpy matrix.  Verifying candidates is then
-    one vectorised comparison: on posts that share everyday vocabulary a new
-    document meets dozens of candidates, and checking them one by one in
-    Python made clustering grow faster than the corpus.
+    holding one document (most of them) is a bare row number, larger ones are
+    compact int32 arrays, and the digests are rows of one numpy matrix.
+
+    Which candidates are verified is what keeps a million posts linear.  Posts
+    that share everyday vocabulary share band values that hundreds of them
+    hold (the minimum hashes of common shingles), so a new document meets
+    hundreds, then thousands, of candidates that share one such band and
+    almost never reach the threshold.  A candidate is verified when it shares
+    two bands or more with the query, or shares one band that at most
+    `rare_band` documents hold: a real re-post shares many bands, and the few
+    that share only one (near the threshold) share a rare one.  Counting runs
+    in numpy over the buckets' arrays, so no Python object is made per
+    candidate.
     """
 
     def __init__(self, owner: MinHashShingles) -> None:
         self.owner = owner
-        self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(owner.bands)]
+        self._tables: list[dict[int, int | array[int]]] = [{} for _ in range(owner.bands)]
         self._width = owner.rows * 4
         self._ids: list[int] = []  # row -> document id
         self._rows: dict[int, int] = {}  # document id -> row
         self._matrix = np.zeros((1024, owner.num_perm), dtype=np.uint32)
+        self._last: tuple[bytes, list[int]] = (b"", [])  # the last queried signature's keys: add() follows query()
 
     def _keys(self, signature: bytes) -> list[int]:
+        if signature == self._last[0]:
+            return self._last[1]
         width = self._width
-        return [hash(signature[start:start + width]) for start in range(0, width * self.owner.bands, width)]
+        keys = [hash(signature[start:start + width]) for start in range(0, width * self.owner.bands, width)]
+        self._last = (signature, keys)
+        return keys
 
     def add(self, document_id: int, signature: bytes) -> None:
         if document_id in self._rows:
@@ -165,26 +179,40 @@ class _BandIndex:
             if bucket is None:
                 table[key] = row
             elif type(bucket) is int:
-                table[key] = [bucket, row]
+                table[key] = array("i", (bucket, row))
             else:
                 bucket.append(row)
 
-    def query(self, signature: bytes) -> list[tuple[int, float]]:
-        candidates: set[int] = set()
-        cap = self.owner.max_bucket
+    def candidates(self, signature: bytes) -> np.ndarray:
+        """Rows worth verifying, ascending: see the class docstring."""
+        rare, cap = self.owner.rare_band, self.owner.max_bucket
+        trusted: list[int] = []  # rows of buckets that few documents hold: one shared band is enough
+        small: list[array[int]] = []
+        crowded: list[np.ndarray] = []  # rows of the others: they count only where they meet a second band
         for table, key in zip(self._tables, self._keys(signature)):
             bucket = table.get(key)
             if bucket is None:
                 continue
             if type(bucket) is int:
-                candidates.add(bucket)
-            elif len(bucket) <= cap:
-                candidates.update(bucket)  # no copy: most buckets are far below the cap
-            else:
-                candidates.update(bucket[:cap])  # a huge bucket is boilerplate, not news
-        if not candidates:
+                trusted.append(bucket)
+            elif len(bucket) <= rare:
+                small.append(bucket)
+            else:  # a huge bucket is boilerplate, not news: its first `cap` rows stand for it
+                crowded.append(np.frombuffer(bucket, dtype=np.int32, count=min(len(bucket), cap)))
+        if small:
+            trusted.extend(chain.from_iterable(small))
+        lone = np.array(trusted, dtype=np.int32)
+        if not crowded:
+            return np.unique(lone)
+        every = np.concatenate([lone, *crowded])
+        every.sort()
+        repeated = every[1:][every[1:] == every[:-1]]
+        return np.union1d(lone, repeated)
+
+    def query(self, signature: bytes) -> list[tuple[int, float]]:
+        rows = self.candidates(signature)
+        if not len(rows):
             return []
-        rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
         query = np.frombuffer(signature, dtype="<u4")
         similarity = (self._matrix[rows] == query).sum(axis=1) / len(query)
         passing = similarity >= self.owner.threshold  # most candidates fail: drop them before any Python object
@@ -201,7 +229,10 @@ class MinHashShingles:
 
     128 permutations in 32 bands of 4 rows find pairs above a Jaccard of about
     0.4 with high probability; candidates are kept when the estimated Jaccard
-    reaches `threshold`.  Only the first `MAX_SHINGLED_CHARS` canonical
+    reaches `threshold`.  A candidate that shares a single band is verified
+    only when at most `rare_band` indexed documents hold that band's value
+    (see `_BandIndex`); `max_bucket` caps how many of a band's documents are
+    looked at.  Only the first `MAX_SHINGLED_CHARS` canonical
     characters are shingled, so a 5 MB text costs what a long article costs
     (a set of millions of shingles would take gigabytes); the exact hash still
     covers the whole text.
@@ -211,12 +242,12 @@ class MinHashShingles:
     version: ClassVar[str] = "1"
 
     def __init__(self, threshold: float = 0.5, shingle: int = 5, num_perm: int = 128, bands: int = 32,
-                 min_chars: int = 40, seed: int = 20170710, max_bucket: int = 1000) -> None:
+                 min_chars: int = 40, seed: int = 20170710, max_bucket: int = 1000, rare_band: int = 4) -> None:
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.threshold, self.shingle, self.num_perm, self.bands = threshold, shingle, num_perm, bands
         self.rows = num_perm // bands
-        self.min_chars, self.seed, self.max_bucket = min_chars, seed, max_bucket
+        self.min_chars, self.seed, self.max_bucket, self.rare_band = min_chars, seed, max_bucket, rare_band
 
     def shingles(self, canonical: str) -> set[str]:
         return set(self._shingle_list(canonical))
