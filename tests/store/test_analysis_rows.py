@@ -116,3 +116,21 @@ def test_reading_layers_and_inputs_through_the_driver_gives_what_sqlalchemy_give
     inputs = fast.analysis_inputs(ids)
     assert inputs[ids[0]][3] == datetime(2016, 11, 9, 5, 30, 5, 120, tzinfo=timezone.utc)
     assert inputs[ids[2]][3] is None and inputs[ids[1]][1] == "عنوان"
+
+
+def test_attributes_read_back_through_the_driver_as_json_reads_them_where_orjson_would_not(two_stores):
+    """The driver path decodes with orjson; values orjson reads differently or rejects must come back as json's."""
+    (fast, _), _, ids = two_stores
+    awkward = [{"big": 2**64 + 5}, {"small": -2**63 - 1}, {"edge": 2**63}, {"nan": float("nan")},
+               {"inf": [float("inf"), -float("inf")]}, {"lone": "\ud800"}, {"both": "é\U0001F600", "n": [1.0, 1e16, 1e-05]},
+               {"deep": {"shares": {"ar": 0.25, "en": 0.75}}, "t": True, "none": None}]
+    fast.write_analysis("entities", "1", {ids[0]: ([SpanDraft(0, 1, "entity", "x", None, value) for value in awkward],
+                                                   [LabelDraft("entity", "x", None, value) for value in awkward])})
+    driver = {ids[0]: ([], [])}
+    core = {ids[0]: ([], [])}
+    fast._layers_sqlite([ids[0]], ["entities"], driver)
+    fast._layers_generic([ids[0]], ["entities"], core)
+    read = [repr(item.attributes) for item in (*driver[ids[0]][0], *driver[ids[0]][1])]
+    assert read == [repr(item.attributes) for item in (*core[ids[0]][0], *core[ids[0]][1])]
+    assert read[:len(awkward)] == [repr(value) for value in awkward]  # integers past 64 bits stay integers
+    assert type(driver[ids[0]][0][0].attributes["big"]) is int

@@ -28,7 +28,8 @@ from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreEr
 from frameline.store.base import ClusterMember, ClusterSummary
 from frameline.store.base import Event
 from frameline.store.document_rows import (
-    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, pack_raw_json, prepare_document, sqlite_datetime, unpack_raw,
+    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, json_reader, pack_raw_json, prepare_document, sqlite_datetime,
+    unpack_raw,
 )
 from frameline.store.fulltext import search_backend
 from frameline.store.query import DocumentFilter, ParsedQuery, SearchQuery, parse_query
@@ -119,6 +120,7 @@ class SqlStore:
         json_type, moment_type = spans.c.attributes.type.dialect_impl(dialect), documents.c.published_at.type.dialect_impl(dialect)
         self._to_json = json_type.bind_processor(dialect) or same
         self._from_json = json_type.result_processor(dialect, None) or same
+        self._read_json = json_reader(self._from_json)  # the same values, through orjson where it reads alike
         self._from_datetime = moment_type.result_processor(dialect, None) or same
         with self._translate_errors():
             if migrate.current_revision(self.engine) != migrate.head_revision():
@@ -756,7 +758,7 @@ class SqlStore:
 
     def _layers_sqlite(self, document_ids: list[int], producers: list[str] | None,
                        found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
-        from_json = self._from_json
+        from_json = self._read_json
         by_producer = "" if producers is None else f" AND producer IN ({', '.join('?' * len(producers))})"
         with self._read() as connection:
             cursor = connection.connection.driver_connection.cursor()
