@@ -153,6 +153,34 @@ def test_an_analyser_that_reads_no_text_runs_inline_even_with_a_pool(store):
             if label.producer == "ids-only"} == {"0", "1"}
 
 
+class CountsCapitals(Analyser):
+    """Reads only the spans of what it requires: its inputs carry `words`' spans and none of its labels."""
+
+    name = "counts-capitals"
+    version = "1"
+    requires = ("words",)
+    reads_labels = False
+    layers = ("capital-count",)
+
+    def analyse(self, batch):  # noqa: ANN001, ANN201
+        assert all(document.labels == () for document in batch)
+        return {document.id: AnalysisOutput(labels=[LabelDraft("capital-count", str(len(document.spans)))])
+                for document in batch}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_analyser_that_reads_no_labels_gets_its_requirements_spans_only(store, workers):
+    analyze(store, analysers=[Words, CountsCapitals, Loudness], batch_size=8, workers=workers)
+    counts = []
+    for document in store.iter_documents():
+        capitals = [span for span in store.get_spans(document.id) if span.layer == "capitals"]
+        counts.append([label.label for label in store.get_labels(document.id) if label.layer == "capital-count"])
+        assert counts[-1] == [str(len(capitals))]
+    assert len(counts) == 30 and {count for (count,) in counts} == {"0", "2", "3", "6"}
+    assert store.get_layers([1, 2], producers=["words"], labels=False) == {
+        document_id: (store.get_layers([document_id], producers=["words"])[document_id][0], []) for document_id in (1, 2)}
+
+
 def test_since_limits_the_run_to_recent_documents(store):
     report = analyze(store, analysers=[Words], since=datetime(2017, 7, 20, tzinfo=timezone.utc), workers=1)
     assert report["words"].documents == len([n for n in range(30) if 1 + n % 28 >= 20])

@@ -107,6 +107,11 @@ def test_reading_layers_and_inputs_through_the_driver_gives_what_sqlalchemy_give
         fast._layers_sqlite(ids, producers, driver)
         fast._layers_generic(ids, producers, core)
         assert driver == core
+        spans_only = {document_id: ([], []) for document_id in ids}
+        fast._layers_sqlite(ids, producers, spans_only, labels=False)
+        assert spans_only == {document_id: (spans, []) for document_id, (spans, _) in core.items()}
+        fast._layers_generic(ids, producers, spans_only_core := {document_id: ([], []) for document_id in ids}, False)
+        assert spans_only_core == spans_only
     everything = fast.get_layers(ids)
     assert [span.producer for span in everything[ids[0]][0]] == ["quotes", "quotes", "entities"]
     assert everything[ids[0]][0][1].attributes == {}  # stored 'null' reads back as an empty dict

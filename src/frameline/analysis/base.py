@@ -19,6 +19,9 @@ entry-point group).  It declares up front what it reads and writes:
   looks at the document; the runner then loads nothing for it, its
   inputs carry only the id (empty text, no spans or labels), and its
   batches run in the main process (no local pool is started for it).
+- `reads_labels`: False for an analyser that reads only the spans of what it
+  requires (quotes reads entity mentions, not the per-document entity labels);
+  the runner then loads no labels for it and its inputs' `labels` are empty.
 
 `analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
 `{document_id: AnalysisOutput}`; a document it leaves out is stored as
@@ -101,6 +104,7 @@ class Analyser:
     layers: ClassVar[tuple[str, ...]] = ()
     sets_language: ClassVar[bool] = False
     reads_text: ClassVar[bool] = True
+    reads_labels: ClassVar[bool] = True
 
     @classmethod
     def from_workspace(cls, workspace: Workspace | None) -> Analyser:

@@ -465,6 +465,7 @@ class QuoteAnalyser(Analyser):
     # 4: a role splits off ("المتحدث باسم X Name": speaker Name, affiliation X, role), and links only to a person
     version = "4"
     requires = ("entities",)
+    reads_labels = False  # speakers link to entity mentions (spans); the per-document entity labels are not read
     layers = (LAYER,)
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:

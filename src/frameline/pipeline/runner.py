@@ -275,7 +275,7 @@ def _run_stage(
                 document_ids = next(pending, None)
                 if document_ids is None:
                     break
-                inputs = (_load_inputs(store, document_ids, reads) if analyser.reads_text
+                inputs = (_load_inputs(store, document_ids, reads, analyser.reads_labels) if analyser.reads_text
                           else [DocumentInput(document_id, "") for document_id in document_ids])
                 future = executor.submit(token, analyser, inputs)
                 in_flight[future] = inputs
@@ -312,9 +312,10 @@ def _run_stage(
         raise AnalyserFailed(analyser.name, failure[0], failure[1]) from failure[1]
 
 
-def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...]) -> list[DocumentInput]:
+def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...],
+                 labels: bool = True) -> list[DocumentInput]:
     documents = store.analysis_inputs(document_ids)
-    layers = store.get_layers(document_ids, producers=requires) if requires else {}
+    layers = store.get_layers(document_ids, producers=requires, labels=labels) if requires else {}
     inputs = []
     for document_id in document_ids:
         found = documents.get(document_id)

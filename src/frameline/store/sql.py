@@ -720,21 +720,22 @@ class SqlStore:
             return connection.execute(statement.order_by(table.c.id)).all()
 
     def get_layers(
-        self, document_ids: list[int], producers: Iterable[str] | None = None,
+        self, document_ids: list[int], producers: Iterable[str] | None = None, labels: bool = True,
     ) -> dict[int, tuple[list[Span], list[DocLabel]]]:
         """Spans and labels of many documents in two queries per chunk (exports, reports, the analysis runner).
 
-        `producers` narrows to what those analysers wrote (an analyser's inputs carry only its requirements').
+        `producers` narrows to what those analysers wrote (an analyser's inputs carry only its requirements');
+        `labels=False` reads the spans only (the label lists stay empty).
         """
         found: dict[int, tuple[list[Span], list[DocLabel]]] = {document_id: ([], []) for document_id in document_ids}
         wanted = None if producers is None else sorted(set(producers))
         if wanted is not None and not wanted:
             return found
-        (self._layers_sqlite if self.dialect == "sqlite" else self._layers_generic)(document_ids, wanted, found)
+        (self._layers_sqlite if self.dialect == "sqlite" else self._layers_generic)(document_ids, wanted, found, labels)
         return found
 
     def _layers_generic(self, document_ids: list[int], wanted: list[str] | None,
-                        found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
+                        found: dict[int, tuple[list[Span], list[DocLabel]]], labels: bool = True) -> None:
         with self._read() as connection:
             for chunk_start in range(0, len(document_ids), 500):
                 chunk = document_ids[chunk_start:chunk_start + 500]
@@ -749,7 +750,7 @@ class SqlStore:
                              score=r.score, producer=r.producer, producer_version=r.producer_version,
                              attributes=r.attributes or {}, id=r.id)
                     )
-                for r in connection.execute(label_query.order_by(doc_labels.c.id)):
+                for r in connection.execute(label_query.order_by(doc_labels.c.id)) if labels else ():
                     found[r.document_id][1].append(
                         DocLabel(document_id=r.document_id, layer=r.layer, label=r.label, score=r.score,
                                  producer=r.producer, producer_version=r.producer_version,
@@ -757,7 +758,7 @@ class SqlStore:
                     )
 
     def _layers_sqlite(self, document_ids: list[int], producers: list[str] | None,
-                       found: dict[int, tuple[list[Span], list[DocLabel]]]) -> None:
+                       found: dict[int, tuple[list[Span], list[DocLabel]]], labels: bool = True) -> None:
         from_json = self._read_json
         by_producer = "" if producers is None else f" AND producer IN ({', '.join('?' * len(producers))})"
         with self._read() as connection:
@@ -774,6 +775,8 @@ class SqlStore:
                         found[document_id][0].append(Span(
                             document_id, start, end, layer, label, score, producer, producer_version,
                             from_json(attributes) or {}, row_id))
+                    if not labels:
+                        continue
                     for (row_id, document_id, layer, label, score, producer, producer_version,
                          attributes) in cursor.execute(
                             "SELECT id, document_id, layer, label, score, producer, producer_version, attributes "
