@@ -139,3 +139,20 @@ def test_attributes_read_back_through_the_driver_as_json_reads_them_where_orjson
     assert read == [repr(item.attributes) for item in (*core[ids[0]][0], *core[ids[0]][1])]
     assert read[:len(awkward)] == [repr(value) for value in awkward]  # integers past 64 bits stay integers
     assert type(driver[ids[0]][0][0].attributes["big"]) is int
+
+
+def test_remembered_attribute_text_is_what_the_encoder_writes_for_equal_dicts_of_other_types(two_stores):
+    """The driver path remembers the JSON of flat string dicts; 1, 1.0, True and "1" must still be written apart."""
+    (fast, fast_path), (generic, generic_path), ids = two_stores
+    repeated = [{"method": "watchlist", "entity_id": "mosul"}, {"v": "1"}, {"v": 1}, {"v": 1.0}, {"v": True}, {"v": "1"},
+                {"entity_id": "mosul", "method": "watchlist"}, {"v": ["1"]}, {"v": {"1": "1"}}, {1: "1"}, {"1": "1"},
+                {"method": "watchlist", "entity_id": "mosul"}] * 2
+    outputs = {ids[0]: ([SpanDraft(0, 1, "entity", "x", None, value) for value in repeated], []),
+               ids[1]: ([], [LabelDraft("entity", "x", None, value) for value in reversed(repeated)])}
+    fast.write_analysis("entities", "1", outputs)
+    with generic._write() as connection:
+        generic._write_analysis_generic(connection, "entities", "1", outputs, "")
+    assert _rows(fast_path) == _rows(generic_path)
+    written = [row[-1] for row in _rows(fast_path)["spans"]]
+    assert written[1:6] == ['{"v": "1"}', '{"v": 1}', '{"v": 1.0}', '{"v": true}', '{"v": "1"}']
+    assert written[9:11] == ['{"1": "1"}', '{"1": "1"}'] and written[0] != written[6]

@@ -90,6 +90,39 @@ def json_reader(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
+WRITE_CACHE_ENTRIES = 50_000  # distinct attribute dicts remembered by a `json_writer` before it starts afresh
+
+
+def json_writer(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`serialize` (the column type's own processor), remembering what it made of flat dicts of strings.
+
+    Analysers write the same few attribute dicts over and over (a watchlist mention's entity,
+    name, alias and method; a date's resolution; a cluster label's method), and the JSON
+    encoder costs more than the rest of storing such a row.  Only dicts whose keys and values
+    are all `str` are remembered: for those, equal means the same text, whereas 1, 1.0 and
+    True are equal keys that json.dumps writes differently.
+    """
+    made: dict[tuple[Any, ...], Any] = {}
+
+    def write(value: Any) -> Any:
+        if type(value) is not dict:
+            return serialize(value)
+        try:
+            key = tuple(value.items())
+            text = made.get(key)
+        except TypeError:  # a list or dict inside: never remembered
+            return serialize(value)
+        if text is None:
+            text = serialize(value)
+            if all(type(name) is str and type(item) is str for name, item in key):
+                if len(made) >= WRITE_CACHE_ENTRIES:
+                    made.clear()
+                made[key] = text
+        return text
+
+    return write
+
+
 class PreparedDocument(NamedTuple):
     source: SourceRef
     native_id: str

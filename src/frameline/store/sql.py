@@ -28,7 +28,7 @@ from frameline.store.base import ImportRecord, SearchHit, SearchResults, StoreEr
 from frameline.store.base import ClusterMember, ClusterSummary
 from frameline.store.base import Event
 from frameline.store.document_rows import (
-    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, json_reader, pack_raw_json, prepare_document, sqlite_datetime,
+    DOCUMENT_COLUMNS, SPAN_COLUMNS, PreparedDocument, json_reader, json_writer, pack_raw_json, prepare_document, sqlite_datetime,
     unpack_raw,
 )
 from frameline.store.fulltext import search_backend
@@ -121,6 +121,7 @@ class SqlStore:
         self._to_json = json_type.bind_processor(dialect) or same
         self._from_json = json_type.result_processor(dialect, None) or same
         self._read_json = json_reader(self._from_json)  # the same values, through orjson where it reads alike
+        self._write_json = json_writer(self._to_json)  # the same text, remembered for repeated flat dicts
         self._from_datetime = moment_type.result_processor(dialect, None) or same
         with self._translate_errors():
             if migrate.current_revision(self.engine) != migrate.head_revision():
@@ -646,7 +647,7 @@ class SqlStore:
         self, connection: Connection, analyser: str, version: str,
         outputs: Mapping[int, tuple[list[Span], list[DocLabel]]], config_version: str,
     ) -> None:
-        to_json = self._to_json
+        to_json = self._write_json
         span_rows, label_rows = [], []
         for document_id, (document_spans, document_labels) in outputs.items():
             span_rows += [(document_id, s.start, s.end, s.layer, s.label, s.score, analyser, version,
