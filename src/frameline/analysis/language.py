@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
 from frameline.records import SpanDraft
@@ -63,16 +63,14 @@ _NOT_ARABIC_LETTERS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):  # tuples: a few are made per paragraph, and a frozen dataclass costs 4x to build
     start: int
     end: int
     letters: int
     arabic_script: bool
 
 
-@dataclass(frozen=True)
-class Guess:
+class Guess(NamedTuple):
     language: str
     score: float
 
@@ -165,10 +163,17 @@ class LanguageAnalyser(Analyser):
         if self._detector is None:
             self._detector = _bundled_model()
 
-    def prepare(self, text: str, masked: bool = False) -> str | None:
-        """The text as the detector is given it (noise and elongation removed), or None when too short to judge."""
-        cleaned = _ELONGATION.sub(r"\1\1", " ".join(text.split()) if masked else _clean(text))
-        return cleaned if _letters(cleaned) >= MIN_LETTERS else None
+    def prepare(self, text: str, masked: bool = False, letters: int | None = None) -> str | None:
+        """The text as the detector is given it (noise and elongation removed), or None when too short to judge.
+
+        `letters` is the number of letters of a `masked` text when the caller has counted them
+        (every segment has): unless elongation was cut, the prepared text has as many.
+        """
+        spaced = " ".join(text.split()) if masked else _clean(text)
+        cleaned = _ELONGATION.sub(r"\1\1", spaced)
+        if letters is None or not masked or cleaned is not spaced:  # re.sub returns its argument when nothing matched
+            letters = _letters(cleaned)
+        return cleaned if letters >= MIN_LETTERS else None
 
     def predict(self, texts: list[str]) -> list[Guess]:
         """The detector's best guess for each prepared text, straight from fastText's predictor.
@@ -315,7 +320,7 @@ class _Plan:
         for segment in segments(text):
             if segment.letters < MIN_LETTERS:
                 continue
-            prepared = analyser.prepare(text[segment.start:segment.end], masked=True)
+            prepared = analyser.prepare(text[segment.start:segment.end], masked=True, letters=segment.letters)
             if prepared is not None:
                 pieces.append((segment, prepared))
         return cls(document, text, pieces)
