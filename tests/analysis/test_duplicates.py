@@ -13,7 +13,7 @@ from rensa import RMinHash
 from frameline.analysis.base import DocumentInput
 from frameline.analysis.duplicates import DuplicateAnalyser
 from frameline.analysis.duplicates_eval import build_corpus, gold_pair_count, pair_scores, ptc_paragraphs, repost
-from frameline.analysis.signatures import MinHashShingles, canonical_text
+from frameline.analysis.signatures import MinHashShingles, canonical_lines, canonical_text
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef
 from frameline.store import open_store, sqlite_url
@@ -60,6 +60,13 @@ def test_canonical_text_drops_links_mentions_hashtags_and_a_header_line():
             "and the battle will go on until victory or martyrdom.")
     reposted = f"Amaq Agency:\n{body} #Mosul https://t.me/x/1 @nashir\nShare widely"
     assert canonical_text(reposted) == canonical_text(f"Header\n{body}\nfooter") == canonical_text(body.upper())
+
+
+def test_links_mentions_and_hashtags_go_in_any_case_and_other_text_stays():
+    """Noise is matched on the normalised text, without IGNORECASE: capitals, the long s and a Kelvin sign fold first."""
+    assert canonical_lines("Read HTTPS://T.ME/X and Www.Site.ORG/A, ſee #MOSUL @Nashir_News\nhttpſ://k.org KEEP") == [
+        "read and see", "keep"]
+    assert canonical_lines("no links: https / www / 50% of the city") == ["no links https www 50 of the city"]
 
 
 def test_arabic_diacritics_and_tatweel_fold_away():

@@ -28,7 +28,10 @@ from rensa import RMinHash
 
 from frameline.text.normalize import normalize_text
 
-_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#][^\s#@]+", re.IGNORECASE)
+# Matched on normalised text, which has no capitals left for IGNORECASE to fold (it would only slow the scan),
+# and only in texts holding one of _NOISE_HINTS: without them nothing here can match (half the posts).
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#][^\s#@]+")
+_NOISE_HINTS = ("@", "#", "://", "www.")
 _WORD = re.compile(r"[^\W_]+")
 _LINE = re.compile(r"[^\n\r]+")
 HEADER_MAX_CHARS = 80  # a first or last line this short (in canonical characters) is a header/footer ...
@@ -38,8 +41,11 @@ MAX_SHINGLED_CHARS = 200_000  # canonical characters a MinHash reads (posts and 
 
 def canonical_lines(text: str) -> list[str]:
     """The non-empty lines of `text` as canonical words (normalised, noise removed, punctuation dropped)."""
+    normalized = normalize_text(text)
+    if any(hint in normalized for hint in _NOISE_HINTS):
+        normalized = _NOISE.sub(" ", normalized)
     lines = []
-    for line in _LINE.findall(_NOISE.sub(" ", normalize_text(text))):
+    for line in _LINE.findall(normalized):
         words = " ".join(_WORD.findall(line))
         if words:
             lines.append(words)
