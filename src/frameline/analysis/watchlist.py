@@ -40,6 +40,9 @@ ENTRY_KEYS = {"id", "name", "type", "aliases", "notes", "tags", "watch"}
 # Same-length substitutions applied after normalising, so offsets still line up.
 _PUNCTUATION = str.maketrans({"-": " ", "\u2010": " ", "\u2011": " ", "\u2012": " ", "\u2013": " ",
                               "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+# The same table as a list indexed by code point (identity where nothing changes): str.translate reads a
+# list without the KeyError a dict raises, inside, for every character it does not map (most of them).
+_PUNCTUATION_LIST: list[int | str] = [_PUNCTUATION.get(code, code) for code in range(0x10000)]
 _ARTICLE_PREFIXES = frozenset(conjunction + prefix for conjunction in ("", *CONJUNCTIONS)
                               for prefix in ARABIC_ARTICLE_PREFIXES)
 _CAPS_LINE_RATIO = 0.7  # a line whose cased letters are this upper-case is shouting, not acronyms
@@ -87,7 +90,7 @@ class WatchlistMatch:
 
 def match_key(text: str) -> str:
     """The form text and aliases are compared in: normalised, hyphens as spaces, one quote mark."""
-    return normalize_text(text).translate(_PUNCTUATION)
+    return normalize_text(text).translate(_PUNCTUATION_LIST)
 
 
 def _is_arabic(char: str) -> bool:
@@ -255,7 +258,7 @@ class WatchlistMatcher:
             return []
         if normalized is None:
             normalized = normalize_with_offsets(text)
-        haystack = normalized.text.translate(_PUNCTUATION)
+        haystack = normalized.text.translate(_PUNCTUATION_LIST)
         candidates: list[tuple[int, int, _Target]] = []
         length = len(haystack)
         for last, (key_length, targets) in self._automaton.iter(haystack):
