@@ -46,6 +46,7 @@ MIXED_SHARE = 0.25  # a second language with at least this share of the judged l
 SCAN_CHARS = 100_000  # characters examined per document
 # Varieties the model tells apart that analysts filter as one language.
 MACROLANGUAGES = {"arz": "ar"}  # Egyptian Arabic
+GUESSES_KEPT = 20_000  # prepared texts whose guess a process remembers (headers, footers, re-posts recur)
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+|^\s*RT\b", re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")  # runs of letters, any script
@@ -82,6 +83,8 @@ def _letter_table() -> list[int | None]:
 
 
 def _letters(text: str) -> int:
+    if text.isascii():  # most text: the ASCII letters, counted by deleting the other bytes
+        return len(text.encode("ascii").translate(None, _NOT_ASCII_LETTER))
     kept = text.translate(_letter_table())
     if _ASTRAL.search(kept):  # past the table (emoji, rare scripts): the regex decides
         return len(_NOT_LETTERS.sub("", kept))
@@ -89,7 +92,7 @@ def _letters(text: str) -> int:
 
 
 def _arabic_letters(text: str) -> int:
-    return len(_NOT_ARABIC_LETTERS.sub("", text))
+    return 0 if text.isascii() else len(_NOT_ARABIC_LETTERS.sub("", text))
 
 
 def _clean(text: str) -> str:
@@ -123,7 +126,7 @@ def _script_runs(text: str, start: int, end: int) -> Iterator[Segment]:
 
 def mask_noise(text: str) -> str:
     """URLs, mentions and hashtags blanked out with spaces, so that offsets still match the original."""
-    if not any(hint in text for hint in _NOISE_HINTS) and _RETWEET.search(text) is None:
+    if not any(map(text.__contains__, _NOISE_HINTS)) and _RETWEET.search(text) is None:
         return text
     return _NOISE.sub(lambda match: " " * len(match.group()), text)
 
@@ -155,9 +158,10 @@ class LanguageAnalyser(Analyser):
 
     def __init__(self) -> None:
         self._detector: Any = None
+        self._guesses: dict[str, Guess] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_detector": None}  # the model is loaded per process by setup()
+        return {**self.__dict__, "_detector": None, "_guesses": {}}  # the model is loaded per process by setup()
 
     def setup(self) -> None:
         if self._detector is None:
@@ -188,12 +192,19 @@ class LanguageAnalyser(Analyser):
         if self._detector is None:
             self.setup()
         predict = self._detector.f.predict
+        known = self._guesses  # the model is deterministic: a text judged before is not judged again
         guesses = []
         for text in texts:
-            found = predict(_detector_input(text) + "\n", 1, 0.0, "strict")
-            score, label = found[0] if found else (0.0, "__label__" + UNDETERMINED)
-            language = label[9:]  # after "__label__"
-            guesses.append(Guess(MACROLANGUAGES.get(language, language), round(min(float(score), 1.0), 4)))
+            guess = known.get(text)
+            if guess is None:
+                found = predict(_detector_input(text) + "\n", 1, 0.0, "strict")
+                score, label = found[0] if found else (0.0, "__label__" + UNDETERMINED)
+                language = label[9:]  # after "__label__"
+                guess = Guess(MACROLANGUAGES.get(language, language), round(min(float(score), 1.0), 4))
+                if len(known) >= GUESSES_KEPT:
+                    known.clear()
+                known[text] = guess
+            guesses.append(guess)
         return guesses
 
     def guess(self, text: str, masked: bool = False) -> Guess | None:
