@@ -22,7 +22,7 @@ The watchlist is configuration (workspace `watchlists/*.yaml`), hashed into
 from __future__ import annotations
 
 import re
-from collections import Counter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
@@ -117,7 +117,7 @@ class EntityAnalyser(Analyser):
         assert self._matcher is not None
         text = document.text or ""
         spans: list[SpanDraft] = []
-        mentions: Counter[str] = Counter()
+        mentions: dict[str, int] = {}
         covered: list[tuple[int, int]] = []
         normalized = document.normalized
         for match in self._matcher.find(text, normalized):
@@ -125,7 +125,7 @@ class EntityAnalyser(Analyser):
             spans.append(SpanDraft(match.start, match.end, LAYER, entity.type, WATCHLIST_SCORE, {
                 "entity_id": entity.id, "name": entity.name, "matched": match.alias.text, "method": "watchlist",
             }))
-            mentions[entity.id] += 1
+            mentions[entity.id] = mentions.get(entity.id, 0) + 1
             covered.append((match.start, match.end))
         dates = find_dates(text, document.published_at, normalized)
         covered += [(mention.start, mention.end) for mention in dates]
@@ -135,7 +135,7 @@ class EntityAnalyser(Analyser):
                 attributes["value"] = mention.value
             spans.append(SpanDraft(mention.start, mention.end, LAYER, "date", WATCHLIST_SCORE, attributes))
         spans += find_names(text, covered)
-        spans.sort(key=lambda span: (span.start, span.end))
+        spans.sort(key=_OFFSETS)
         names = self._names
         labels = [LabelDraft(LAYER, entity_id, float(count), {"name": names[entity_id]})
                   for entity_id, count in sorted(mentions.items())]
@@ -198,6 +198,7 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     return spans
 
 
+_OFFSETS = attrgetter("start", "end")
 _JOINERS = {"of", "the", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "al", "el", "and"}
 _NOT_NAME_EDGE = NOT_NAMES | _JOINERS
 _TOKEN = re.compile(r"\S+")

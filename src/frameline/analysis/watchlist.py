@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
@@ -78,9 +78,11 @@ class Entity:
     watch: bool = False
 
 
-@dataclass(frozen=True)
-class WatchlistMatch:
-    """One mention: [start, end) in the original text, the entity, and the alias that matched."""
+class WatchlistMatch(NamedTuple):
+    """One mention: [start, end) in the original text, the entity, and the alias that matched.
+
+    A tuple, not a frozen dataclass: one is made per mention, and the dataclass cost 4x as much to build.
+    """
 
     start: int
     end: int
