@@ -181,6 +181,36 @@ def test_an_analyser_that_reads_no_labels_gets_its_requirements_spans_only(store
         document_id: (store.get_layers([document_id], producers=["words"])[document_id][0], []) for document_id in (1, 2)}
 
 
+class CapitalsInMosul(Analyser):
+    """Needs `words`' spans only for texts that name Mosul; the others arrive without any."""
+
+    name = "capitals-in-mosul"
+    version = "1"
+    requires = ("words",)
+    layers = ("mosul-capitals",)
+
+    def needs_requirements(self, text):  # noqa: ANN001, ANN201
+        return "Mosul" in text
+
+    def analyse(self, batch):  # noqa: ANN001, ANN201
+        assert all(document.spans == () and document.labels == () for document in batch
+                   if "Mosul" not in document.text)
+        return {document.id: AnalysisOutput(labels=[LabelDraft("mosul-capitals", str(len(document.spans)))])
+                for document in batch if "Mosul" in document.text}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_requirements_are_read_back_only_for_documents_that_need_them(store, workers):
+    analyze(store, analysers=[Words, CapitalsInMosul], batch_size=8, workers=workers)
+    counted = {}
+    for document in store.iter_documents():
+        labels = [label.label for label in store.get_labels(document.id) if label.layer == "mosul-capitals"]
+        capitals = [span for span in store.get_spans(document.id) if span.layer == "capitals"]
+        assert labels == ([str(len(capitals))] if "Mosul" in document.text else [])
+        counted[document.id] = labels
+    assert sum(1 for labels in counted.values() if labels) == 15 and len(counted) == 30
+
+
 def test_since_limits_the_run_to_recent_documents(store):
     report = analyze(store, analysers=[Words], since=datetime(2017, 7, 20, tzinfo=timezone.utc), workers=1)
     assert report["words"].documents == len([n for n in range(30) if 1 + n % 28 >= 20])

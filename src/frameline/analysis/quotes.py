@@ -49,6 +49,7 @@ only: the organisation they speak for is their affiliation, never the speaker.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ SCORES = {
 }
 
 _MARKS = regex.compile(r"‘‘|’’|``|''|[“”„‟\"«»]")
+_ANY_MARK = re.compile(r"[‘’`'“”„‟\"«»]")  # what every mark above holds: a text without one has no quote
 _OPEN_CONTEXT = set(" \t\n\r([{—–-/:")
 _CLOSE_CONTEXT = set(" \t\n\r.,;:!?)]}—–-/")
 
@@ -467,6 +469,10 @@ class QuoteAnalyser(Analyser):
     requires = ("entities",)
     reads_labels = False  # speakers link to entity mentions (spans); the per-document entity labels are not read
     layers = (LAYER,)
+
+    def needs_requirements(self, text: str) -> bool:
+        """Entity mentions are read only to link the speakers of quotes: a text without a quotation mark needs none."""
+        return _ANY_MARK.search(text) is not None
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         outputs = {}

@@ -275,7 +275,7 @@ def _run_stage(
                 document_ids = next(pending, None)
                 if document_ids is None:
                     break
-                inputs = (_load_inputs(store, document_ids, reads, analyser.reads_labels) if analyser.reads_text
+                inputs = (_load_inputs(store, document_ids, reads, analyser) if analyser.reads_text
                           else [DocumentInput(document_id, "") for document_id in document_ids])
                 future = executor.submit(token, analyser, inputs)
                 in_flight[future] = inputs
@@ -313,9 +313,13 @@ def _run_stage(
 
 
 def _load_inputs(store: SqlStore, document_ids: list[int], requires: tuple[str, ...],
-                 labels: bool = True) -> list[DocumentInput]:
+                 analyser: Analyser) -> list[DocumentInput]:
     documents = store.analysis_inputs(document_ids)
-    layers = store.get_layers(document_ids, producers=requires, labels=labels) if requires else {}
+    layers = {}
+    if requires:
+        needs = analyser.needs_requirements
+        wanted = [document_id for document_id, (text, *_) in documents.items() if needs(text or "")]
+        layers = store.get_layers(wanted, producers=requires, labels=analyser.reads_labels) if wanted else {}
     inputs = []
     for document_id in document_ids:
         found = documents.get(document_id)
