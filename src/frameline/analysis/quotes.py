@@ -49,7 +49,6 @@ only: the organisation they speak for is their affiliation, never the speaker.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,7 +76,6 @@ SCORES = {
 }
 
 _MARKS = regex.compile(r"‘‘|’’|``|''|[“”„‟\"«»]")
-_ANY_MARK = re.compile(r"[‘’`'“”„‟\"«»]")  # what every mark above holds: a text without one has no quote
 _OPEN_CONTEXT = set(" \t\n\r([{—–-/:")
 _CLOSE_CONTEXT = set(" \t\n\r.,;:!?)]}—–-/")
 
@@ -472,7 +470,7 @@ class QuoteAnalyser(Analyser):
 
     def needs_requirements(self, text: str) -> bool:
         """Entity mentions are read only to link the speakers of quotes: a text without a quotation mark needs none."""
-        return _ANY_MARK.search(text) is not None
+        return _MARKS.search(text) is not None
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         outputs = {}
