@@ -156,6 +156,22 @@ def test_a_second_run_keeps_cluster_ids_when_recomputed(store, paragraphs):
     assert [output.labels[0].label for output in outputs.values()] == [str(ids[0])] * 2
 
 
+def test_signatures_another_process_stored_between_batches_are_indexed(store, paragraphs):
+    """An analyser reads back only the signature rows it did not index itself: another writer's must still match."""
+    ids = store_corpus(store, [paragraphs[40], paragraphs[41], "Repost:\n" + paragraphs[41], paragraphs[40] + " #Mosul"])
+    mine, theirs = DuplicateAnalyser(), DuplicateAnalyser()
+
+    def batch(analyser: DuplicateAnalyser, document_ids: list[int]) -> dict:
+        inputs = [DocumentInput(i, store.get_document(i).text) for i in document_ids]
+        return analyser.consolidate(store, inputs, analyser.analyse(inputs))
+
+    batch(mine, [ids[0]])  # indexed and stored by this analyser
+    batch(theirs, [ids[1]])  # stored by another one in between
+    later = batch(mine, [ids[2], ids[3]])
+    assert [later[i].labels[0].label for i in ids[2:]] == [str(ids[1]), str(ids[0])]
+    assert len(mine._indexes.by_kind[list(mine.kinds)[1]]) == 4  # noqa: SLF001 - MinHash: all four, once each
+
+
 def test_pool_of_workers_gives_the_same_clusters(store, paragraphs):
     corpus = build_corpus(paragraphs, groups=15, singles=15, seed=11)
     ids = store_corpus(store, [text for text, _ in corpus])

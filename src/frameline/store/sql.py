@@ -893,17 +893,47 @@ class SqlStore:
     # Near-duplicate signatures, re-post clusters and their members; written by the
     # duplicates analyser's main-process step (frameline.analysis.duplicates).
 
-    def signatures_after(self, kind: str, after_id: int = 0) -> list[tuple[int, int, bytes]]:
-        """(row id, document id, value) of the stored `kind` signatures with row ids above `after_id`."""
-        statement = (select(document_signatures.c.id, document_signatures.c.document_id, document_signatures.c.value)
-                     .where(document_signatures.c.kind == kind, document_signatures.c.id > after_id)
+    def signatures_after(self, kind: str, after_id: int = 0, values: bool = True) -> list[tuple[Any, ...]]:
+        """(row id, document id, value) of the stored `kind` signatures with row ids above `after_id`.
+
+        `values=False` gives (row id, document id) only: the duplicates analyser reads first which
+        rows are new, and the values of only those it has not indexed itself.
+        """
+        columns = [document_signatures.c.id, document_signatures.c.document_id]
+        if values:
+            columns.append(document_signatures.c.value)
+        statement = (select(*columns).where(document_signatures.c.kind == kind, document_signatures.c.id > after_id)
                      .order_by(document_signatures.c.id))
         with self._read() as connection:
-            if self.dialect == "sqlite":  # every batch of the duplicates analyser reads these: no per-row processing
-                return [(row_id, document_id, bytes(value)) for row_id, document_id, value in connection.exec_driver_sql(
-                    "SELECT id, document_id, value FROM document_signatures WHERE kind = ? AND id > ? ORDER BY id",
-                    (kind, after_id))]
-            return [(row.id, row.document_id, bytes(row.value)) for row in connection.execute(statement)]
+            if self.dialect == "sqlite":  # every batch of the duplicates analyser reads these: straight from the driver
+                sql = (f"SELECT id, document_id{', value' if values else ''} FROM document_signatures "
+                       "WHERE kind = ? AND id > ? ORDER BY id")
+                rows = self._driver_rows(connection, sql, (kind, after_id))
+            else:
+                rows = connection.execute(statement).all()
+            if values:
+                return [(row_id, document_id, bytes(value)) for row_id, document_id, value in rows]
+            return [(row_id, document_id) for row_id, document_id in rows]
+
+    def signatures_by_row(self, row_ids: list[int]) -> list[tuple[int, int, bytes]]:
+        """(row id, document id, value) of these signature rows, in row id order."""
+        found: list[tuple[int, int, bytes]] = []
+        with self._read() as connection:
+            for start in range(0, len(row_ids), 500):
+                chunk = row_ids[start:start + 500]
+                found += [(row.id, row.document_id, bytes(row.value)) for row in connection.execute(
+                    select(document_signatures.c.id, document_signatures.c.document_id, document_signatures.c.value)
+                    .where(document_signatures.c.id.in_(chunk)))]
+        return sorted(found)
+
+    @staticmethod
+    def _driver_rows(connection: Connection, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """All rows of one SQLite statement from the driver's cursor (SQLAlchemy's result fetches them one by one)."""
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            return cursor.execute(sql, parameters).fetchall()
+        finally:
+            cursor.close()
 
     def cluster_ids(self, document_ids: Iterable[int]) -> dict[int, int]:
         """The cluster of each of these documents that belongs to one."""
@@ -912,9 +942,9 @@ class SqlStore:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 if self.dialect == "sqlite":  # every batch of the duplicates analyser asks: no statement to compile
-                    found.update(connection.exec_driver_sql(
-                        "SELECT document_id, cluster_id FROM cluster_members "
-                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk)).all())
+                    found.update(self._driver_rows(
+                        connection, "SELECT document_id, cluster_id FROM cluster_members "
+                        f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk)))
                 else:
                     found.update(connection.execute(
                         select(cluster_members.c.document_id, cluster_members.c.cluster_id)
@@ -1138,9 +1168,9 @@ class SqlStore:
         with self._read() as connection:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
-                if self.dialect == "sqlite":
-                    rows = connection.exec_driver_sql(
-                        "SELECT document_id, kind, value FROM document_signatures "
+                if self.dialect == "sqlite":  # known-lists reads every batch's: straight from the driver
+                    rows = self._driver_rows(
+                        connection, "SELECT document_id, kind, value FROM document_signatures "
                         f"WHERE document_id IN ({', '.join('?' * len(chunk))})", tuple(chunk))
                 else:
                     rows = connection.execute(
