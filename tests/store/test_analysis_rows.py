@@ -156,3 +156,16 @@ def test_remembered_attribute_text_is_what_the_encoder_writes_for_equal_dicts_of
     written = [row[-1] for row in _rows(fast_path)["spans"]]
     assert written[1:6] == ['{"v": "1"}', '{"v": 1}', '{"v": 1.0}', '{"v": true}', '{"v": "1"}']
     assert written[9:11] == ['{"1": "1"}', '{"1": "1"}'] and written[0] != written[6]
+
+
+def test_stale_documents_through_the_driver_are_sqlalchemys(two_stores):
+    """On SQLite the whole-corpus question goes straight to the driver; it must name the same documents, in order."""
+    (fast, _), _, ids = two_stores
+    fast.write_analysis("quotes", "4", {ids[0]: ([], []), ids[2]: ([], [])}, "cfg")
+    fast.write_analysis("quotes", "3", {ids[1]: ([], [])}, "cfg")  # an older version: still stale at 4
+    for analyser, version, config in (("quotes", "4", "cfg"), ("quotes", "4", "other"), ("quotes", "3", "cfg"),
+                                      ("nobody", "1", "")):
+        driver = fast.stale_documents(analyser, version, config)
+        assert driver == fast.stale_documents(analyser, version, config, limit=len(ids) + 1)  # SQLAlchemy's path
+    assert fast.stale_documents("quotes", "4", "cfg") == [ids[1], ids[3]]
+    assert fast.stale_documents("nobody", "1") == ids

@@ -674,11 +674,24 @@ class SqlStore:
         finally:
             cursor.close()
 
+    _SQLITE_STALE = (
+        "SELECT id FROM documents INDEXED BY ix_documents_language EXCEPT SELECT document_id FROM analysis_state "
+        "WHERE analyser = ? AND analyser_version = ? AND config_version = ? ORDER BY 1"
+    )
+
     def stale_documents(
         self, analyser: str, version: str, config_version: str = "", limit: int | None = None,
         filter: DocumentFilter | None = None,
     ) -> list[int]:
         """Documents this analyser has not yet processed at this version and configuration."""
+        if self.dialect == "sqlite" and limit is None and not _restricts(filter):
+            # Every stage of every run asks this of the whole corpus: the ids straight from the driver
+            # (SQLAlchemy's result processing cost more than the query), read from the smallest index
+            # that holds them all (the language index: a short key and the id) rather than from the
+            # documents' own pages with their texts and raw records; 0.2-0.3 -> 0.04 s on 100k posts.
+            with self._read() as connection:
+                return [document_id for (document_id,) in self._driver_rows(connection, self._SQLITE_STALE,
+                                                                            (analyser, version, config_version))]
         current = and_(
             analysis_state.c.document_id == documents.c.id,
             analysis_state.c.analyser == analyser,
