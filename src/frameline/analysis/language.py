@@ -55,9 +55,17 @@ _TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)  # what every elongation holds, foun
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 _ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
-# Only texts with one of these can hold noise; the rest skip the (slow, anchored-everywhere) noise pattern.
-_NOISE_HINTS = ("@", "#", "://", "ww.", "WW.", "Ww.", "wW.")
+# The noise pattern's alternatives, each with what a text must hold for it to match anywhere: a text is
+# masked by the alternatives it can hold only (in the same order, so the same matches), and one that holds
+# none skips the scan.  The mention/hashtag alternative tests its lookbehind after the @ or #, which lets
+# the scan jump from one @ or # to the next instead of trying every position.
 _RETWEET = re.compile(r"^\s*RT\b", re.IGNORECASE | re.MULTILINE)
+_NOISE_PARTS = (
+    (r"https?://\S+", lambda text: "://" in text),
+    (r"www\.\S+", lambda text: "ww." in text or "WW." in text or "Ww." in text or "wW." in text),
+    (r"[@#](?<!\w[@#])\w+", lambda text: "@" in text or "#" in text),
+    (r"^\s*RT\b", lambda text: _RETWEET.search(text) is not None),
+)
 _PARAGRAPH = re.compile(r"[^\n\r]+")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _NOT_ARABIC_LETTERS = re.compile(
@@ -127,9 +135,20 @@ def _script_runs(text: str, start: int, end: int) -> Iterator[Segment]:
 
 def mask_noise(text: str) -> str:
     """URLs, mentions and hashtags blanked out with spaces, so that offsets still match the original."""
-    if not any(map(text.__contains__, _NOISE_HINTS)) and _RETWEET.search(text) is None:
+    held = tuple(holds(text) for _, holds in _NOISE_PARTS)
+    if not any(held):
         return text
-    return _NOISE.sub(lambda match: " " * len(match.group()), text)
+    return _noise_pattern(held).sub(_blank, text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+@lru_cache(maxsize=16)
+def _noise_pattern(held: tuple[bool, ...]) -> re.Pattern[str]:
+    """`_NOISE` with only the alternatives a text can match (see `_NOISE_PARTS`)."""
+    return re.compile("|".join(part for (part, _), on in zip(_NOISE_PARTS, held) if on), re.IGNORECASE | re.MULTILINE)
 
 
 def segments(text: str) -> Iterator[Segment]:
