@@ -239,3 +239,16 @@ def test_shingles_are_the_texts_slices_in_order_and_stored_digests_do_not_change
     # The digests main stored before shingles were cut this way (any change would make stored signatures stale).
     assert hashlib.sha256(b"".join(minhash.compute_many(canonical))).hexdigest() == (
         "132ced14442737f4d4d6c7e38b17e96479fd28f195c57236f0808625b82a1cf8")
+
+
+def test_noise_in_canonical_text_is_what_the_one_full_pattern_removes(paragraphs):
+    """Canonical lines scan with only the noise alternatives a text holds; the result is the full pattern's."""
+    from frameline.analysis.signatures import _LINE, _NOISE, _WORD
+    from frameline.text.normalize import normalize_text
+
+    rng = random.Random(5)
+    pieces = ["http", "https://x.y/a", "www.", "www.site.org", "#", "@", "a#b", "#@", "@@x", " ", "\n", "word", "é"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(3000)] + paragraphs[:200]
+    for text in texts:
+        full = [" ".join(_WORD.findall(line)) for line in _LINE.findall(_NOISE.sub(" ", normalize_text(text)))]
+        assert canonical_lines(text) == [line for line in full if line]

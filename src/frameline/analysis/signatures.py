@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
+from functools import lru_cache
 from operator import eq
 from typing import ClassVar, Protocol
 
@@ -28,10 +29,12 @@ from rensa import RMinHash
 
 from frameline.text.normalize import normalize_text
 
-# Matched on normalised text, which has no capitals left for IGNORECASE to fold (it would only slow the scan),
-# and only in texts holding one of _NOISE_HINTS: without them nothing here can match (half the posts).
+# Links, mentions and hashtags, matched on normalised text (no capitals left for IGNORECASE to fold).
+# Each alternative needs a substring, so a text is scanned by the alternatives it can hold only (in the
+# same order: the same matches), and half the posts by none; the mention/hashtag alternative tests its
+# lookbehind after the @ or #, so the scan jumps between them.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)[@#][^\s#@]+")
-_NOISE_HINTS = ("@", "#", "://", "www.")
+_NOISE_PARTS = (r"https?://\S+", r"www\.\S+", r"[@#](?<!\w[@#])[^\s#@]+")
 _WORD = re.compile(r"[^\W_]+")
 _LINE = re.compile(r"[^\n\r]+")
 HEADER_MAX_CHARS = 80  # a first or last line this short (in canonical characters) is a header/footer ...
@@ -42,14 +45,21 @@ MAX_SHINGLED_CHARS = 200_000  # canonical characters a MinHash reads (posts and 
 def canonical_lines(text: str) -> list[str]:
     """The non-empty lines of `text` as canonical words (normalised, noise removed, punctuation dropped)."""
     normalized = normalize_text(text)
-    if any(hint in normalized for hint in _NOISE_HINTS):
-        normalized = _NOISE.sub(" ", normalized)
+    held = ("://" in normalized, "www." in normalized, "@" in normalized or "#" in normalized)
+    if any(held):
+        normalized = _noise_pattern(held).sub(" ", normalized)
     lines = []
     for line in _LINE.findall(normalized):
         words = " ".join(_WORD.findall(line))
         if words:
             lines.append(words)
     return lines
+
+
+@lru_cache(maxsize=8)
+def _noise_pattern(held: tuple[bool, ...]) -> re.Pattern[str]:
+    """`_NOISE` with only the alternatives a text can match (see `_NOISE_PARTS`)."""
+    return re.compile("|".join(part for part, on in zip(_NOISE_PARTS, held) if on))
 
 
 def canonical_text(text: str) -> str:
