@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
 from frameline.analysis.signatures import ExactHash, MinHashShingles, SignatureIndex, canonical_text
-from frameline.store.base import ClusterMember
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from frameline.store import SqlStore
+    from frameline.store.base import ClusterMember
     from frameline.workspace import Workspace
 
 LAYER = "cluster"
@@ -157,6 +157,10 @@ class DuplicateAnalyser(Analyser):
     def consolidate(self, store: SqlStore, inputs: list[DocumentInput],
                     outputs: Mapping[int, AnalysisOutput]) -> dict[int, AnalysisOutput]:
         """Cluster one finished batch against everything stored; see the module docstring."""
+        # Imported here, in the main process: the workers that compute signatures would otherwise
+        # import the storage package and SQLAlchemy with this module, for nothing.
+        from frameline.store.base import ClusterMember
+
         indexes = self._caught_up(store)
         order = sorted(document.id for document in inputs)
         signed = {document_id: getattr(outputs.get(document_id), "signatures", {}) for document_id in order}
