@@ -236,8 +236,16 @@ def test_output_outside_what_the_analyser_declared_is_refused(store):
         def analyse(self, batch):  # noqa: ANN001, ANN201
             return {d.id: AnalysisOutput(spans=[SpanDraft(0, len(d.text) + 1, "declared", "x")]) for d in batch}
 
+    class SloppySpans(Analyser):
+        name, layers = "sloppy-spans", ("declared",)
+
+        def analyse(self, batch):  # noqa: ANN001, ANN201
+            return {d.id: AnalysisOutput(spans=[SpanDraft(0, 1, "elsewhere", "x")]) for d in batch}
+
     with pytest.raises(AnalyserContractError, match="wrote layer 'undeclared' but declares only"):
         analyze(store, analysers=[Sloppy])
+    with pytest.raises(AnalyserContractError, match="wrote layer 'elsewhere' but declares only"):
+        analyze(store, analysers=[SloppySpans])
     with pytest.raises(AnalyserContractError, match="whose text has"):
         analyze(store, analysers=[Overreaching])
     assert len(store.stale_documents("sloppy", "1")) == 30  # nothing half-written
