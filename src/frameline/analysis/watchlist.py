@@ -114,10 +114,6 @@ def _load_yaml(text: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
 @dataclass
 class Watchlist:
     entities: list[Entity]
@@ -265,10 +261,10 @@ class WatchlistMatcher:
         length = len(haystack)
         for last, (key_length, targets) in self._automaton.iter(haystack):
             start, end = last - key_length + 1, last + 1
-            if end < length and _is_word_char(haystack[end]):
+            if end < length and (haystack[end].isalnum() or haystack[end] == "_"):  # a word goes on: not whole
                 continue
             word_start = start
-            while word_start > 0 and _is_word_char(haystack[word_start - 1]):
+            while word_start > 0 and (haystack[word_start - 1].isalnum() or haystack[word_start - 1] == "_"):
                 word_start -= 1
                 if start - word_start > 4:
                     break
@@ -330,8 +326,19 @@ def _cased_letters() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return _character_class(upper), _character_class(lower)
 
 
+_NOT_ASCII_UPPER = bytes(code for code in range(256) if not 65 <= code <= 90)
+_NOT_ASCII_LOWER = bytes(code for code in range(256) if not 97 <= code <= 122)
+
+
 def is_shouting(line: str) -> bool:
     """Whether a line is written mostly in capitals (emphasis, where capitals say nothing about names)."""
+    if line.isascii():  # the cased ASCII letters are A-Z and a-z: counted by deleting the other bytes
+        data = line.encode("ascii")
+        upper = len(data.translate(None, _NOT_ASCII_UPPER))
+        if upper < _CAPS_LINE_RATIO * _CAPS_LINE_MIN_LETTERS:
+            return False
+        cased = upper + len(data.translate(None, _NOT_ASCII_LOWER))
+        return cased >= _CAPS_LINE_MIN_LETTERS and upper >= _CAPS_LINE_RATIO * cased
     upper_letters, lower_letters = _cased_letters()
     upper = len(upper_letters.findall(line))
     if upper < _CAPS_LINE_RATIO * _CAPS_LINE_MIN_LETTERS:
