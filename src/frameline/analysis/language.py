@@ -348,10 +348,31 @@ class _Plan:
                 title = _clean(document.title)
                 pieces.append((Segment(-1, -1, _letters(title), 2 * _arabic_letters(title) > _letters(title)),
                                prepared))
-        for segment in segments(text):
-            if segment.letters < MIN_LETTERS:
+        # `segments` and `prepare(masked=True)` written out for the common paragraph of one script (a few
+        # per post): no generator, no slicing the paragraph again, its letters counted once.
+        for paragraph in _PARAGRAPH.finditer(text):
+            body = paragraph.group()
+            stripped = body.strip()
+            if not stripped:
                 continue
-            prepared = analyser.prepare(text[segment.start:segment.end], masked=True, letters=segment.letters)
-            if prepared is not None:
-                pieces.append((segment, prepared))
+            start = paragraph.start() + body.find(stripped[0])  # the first character that is not a space
+            arabic = _arabic_letters(stripped)
+            letters = _letters(stripped)
+            if arabic >= MIN_LETTERS and letters - arabic >= MIN_LETTERS:
+                for segment in _script_runs(text, start, start + len(stripped)):
+                    if segment.letters >= MIN_LETTERS:
+                        prepared = analyser.prepare(text[segment.start:segment.end], masked=True,
+                                                    letters=segment.letters)
+                        if prepared is not None:
+                            pieces.append((segment, prepared))
+                continue
+            if letters < MIN_LETTERS:
+                continue
+            spaced = " ".join(stripped.split())
+            if _TRIPLE.search(spaced) is not None:
+                cleaned = _ELONGATION.sub(r"\1\1", spaced)
+                if cleaned is not spaced and _letters(cleaned) < MIN_LETTERS:
+                    continue
+                spaced = cleaned
+            pieces.append((Segment(start, start + len(stripped), letters, 2 * arabic > letters), spaced))
         return cls(document, text, pieces)
