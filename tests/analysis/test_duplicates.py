@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from array import array
@@ -13,7 +14,7 @@ from rensa import RMinHash
 from frameline.analysis.base import DocumentInput
 from frameline.analysis.duplicates import DuplicateAnalyser
 from frameline.analysis.duplicates_eval import build_corpus, gold_pair_count, pair_scores, ptc_paragraphs, repost
-from frameline.analysis.signatures import MinHashShingles, canonical_text
+from frameline.analysis.signatures import MinHashShingles, canonical_lines, canonical_text
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef
 from frameline.store import open_store, sqlite_url
@@ -60,6 +61,13 @@ def test_canonical_text_drops_links_mentions_hashtags_and_a_header_line():
             "and the battle will go on until victory or martyrdom.")
     reposted = f"Amaq Agency:\n{body} #Mosul https://t.me/x/1 @nashir\nShare widely"
     assert canonical_text(reposted) == canonical_text(f"Header\n{body}\nfooter") == canonical_text(body.upper())
+
+
+def test_links_mentions_and_hashtags_go_in_any_case_and_other_text_stays():
+    """Noise is matched on the normalised text, without IGNORECASE: capitals, the long s and a Kelvin sign fold first."""
+    assert canonical_lines("Read HTTPS://T.ME/X and Www.Site.ORG/A, ſee #MOSUL @Nashir_News\nhttpſ://k.org KEEP") == [
+        "read and see", "keep"]
+    assert canonical_lines("no links: https / www / 50% of the city") == ["no links https www 50 of the city"]
 
 
 def test_arabic_diacritics_and_tatweel_fold_away():
@@ -148,6 +156,22 @@ def test_a_second_run_keeps_cluster_ids_when_recomputed(store, paragraphs):
     assert [output.labels[0].label for output in outputs.values()] == [str(ids[0])] * 2
 
 
+def test_signatures_another_process_stored_between_batches_are_indexed(store, paragraphs):
+    """An analyser reads back only the signature rows it did not index itself: another writer's must still match."""
+    ids = store_corpus(store, [paragraphs[40], paragraphs[41], "Repost:\n" + paragraphs[41], paragraphs[40] + " #Mosul"])
+    mine, theirs = DuplicateAnalyser(), DuplicateAnalyser()
+
+    def batch(analyser: DuplicateAnalyser, document_ids: list[int]) -> dict:
+        inputs = [DocumentInput(i, store.get_document(i).text) for i in document_ids]
+        return analyser.consolidate(store, inputs, analyser.analyse(inputs))
+
+    batch(mine, [ids[0]])  # indexed and stored by this analyser
+    batch(theirs, [ids[1]])  # stored by another one in between
+    later = batch(mine, [ids[2], ids[3]])
+    assert [later[i].labels[0].label for i in ids[2:]] == [str(ids[1]), str(ids[0])]
+    assert len(mine._indexes.by_kind[list(mine.kinds)[1]]) == 4  # noqa: SLF001 - MinHash: all four, once each
+
+
 def test_pool_of_workers_gives_the_same_clusters(store, paragraphs):
     corpus = build_corpus(paragraphs, groups=15, singles=15, seed=11)
     ids = store_corpus(store, [text for text, _ in corpus])
@@ -199,3 +223,32 @@ def test_a_minhash_digest_is_the_digest_of_the_shingle_set_whatever_repeats(para
         [minhash.shingles(text) for text in texts], minhash.num_perm, minhash.seed)]
     assert minhash.compute_many(texts) == from_sets
     assert [minhash.compute(text) for text in texts[:20]] == from_sets[:20]
+
+
+def test_shingles_are_the_texts_slices_in_order_and_stored_digests_do_not_change():
+    """Shingles are cut by numpy views, not slicing; they must be the same strings, so that digests stay as stored."""
+    minhash = MinHashShingles()
+    texts = ["ههههه", "abcd", "abcde", "abcdef", "a\x00bcdefg", "𝐀𝐁𝐂 letters ارقام", "x" * 200_010, "lone \ud800 surrogate"]
+    for text in texts:
+        kept = text[:200_000]
+        assert minhash._shingle_list(text) == [kept[start:start + 5] for start in range(max(1, len(kept) - 4))]
+    canonical = [canonical_text(text) for text in [
+        "The soldiers of the Caliphate continue to fight in the old city of Mosul until victory",
+        "أعلنت الدولة الإسلامية أن جنود الخلافة مستمرون في القتال في الموصل حتى النصر",
+        "mixed 𝐀𝐁𝐂 letters and أرقام 123 in one post, long enough to be hashed"]]
+    # The digests main stored before shingles were cut this way (any change would make stored signatures stale).
+    assert hashlib.sha256(b"".join(minhash.compute_many(canonical))).hexdigest() == (
+        "132ced14442737f4d4d6c7e38b17e96479fd28f195c57236f0808625b82a1cf8")
+
+
+def test_noise_in_canonical_text_is_what_the_one_full_pattern_removes(paragraphs):
+    """Canonical lines scan with only the noise alternatives a text holds; the result is the full pattern's."""
+    from frameline.analysis.signatures import _LINE, _NOISE, _WORD
+    from frameline.text.normalize import normalize_text
+
+    rng = random.Random(5)
+    pieces = ["http", "https://x.y/a", "www.", "www.site.org", "#", "@", "a#b", "#@", "@@x", " ", "\n", "word", "é"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(3000)] + paragraphs[:200]
+    for text in texts:
+        full = [" ".join(_WORD.findall(line)) for line in _LINE.findall(_NOISE.sub(" ", normalize_text(text)))]
+        assert canonical_lines(text) == [line for line in full if line]

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from frameline.analysis.base import DocumentInput
-from frameline.analysis.language import SCAN_CHARS, LanguageAnalyser, _arabic_letters, _letters, mask_noise
+from frameline.analysis.language import (
+    _NOISE, SCAN_CHARS, LanguageAnalyser, _arabic_letters, _letters, mask_noise,
+)
 from frameline.pipeline import analyze
 from frameline.records import RawDocument, SourceRef
 from frameline.store import DocumentFilter, open_store, sqlite_url
@@ -117,6 +119,16 @@ def test_urls_mentions_and_hashtags_are_not_language(analyser):
     output = one(analyser, text)
     assert output.labels[0].label == "en" and output.spans == []
     assert one(analyser, "https://justpaste.it/SHEIKHALJAWLANINEWMESSAGE").labels[0].label == "und"
+
+
+def test_noise_is_masked_in_any_case_and_offsets_keep(tweets):
+    """Links, mentions, hashtags and "RT" become spaces of their length; masking uses only the alternatives a text holds."""
+    text = "RT @Amaq: HTTPS://T.ME/x Www.Site.org a#b #Mosul_News\n  rt done\nhttpſ://k.org x@y"
+    masked = mask_noise(text)
+    assert masked == " " * 8 + ":" + " " * 29 + "a#b" + " " * 12 + "\n" + " " * 5 + "done\n" + " " * 14 + "x@y"
+    assert len(masked) == len(text) and mask_noise("plain words only") == "plain words only"
+    for tweet in tweets[:3000]:  # the same as the one full pattern, on real tweets
+        assert mask_noise(tweet) == _NOISE.sub(lambda match: " " * len(match.group()), tweet)
 
 
 def test_a_title_counts_when_the_text_is_too_short(analyser):

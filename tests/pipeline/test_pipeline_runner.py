@@ -153,6 +153,64 @@ def test_an_analyser_that_reads_no_text_runs_inline_even_with_a_pool(store):
             if label.producer == "ids-only"} == {"0", "1"}
 
 
+class CountsCapitals(Analyser):
+    """Reads only the spans of what it requires: its inputs carry `words`' spans and none of its labels."""
+
+    name = "counts-capitals"
+    version = "1"
+    requires = ("words",)
+    reads_labels = False
+    layers = ("capital-count",)
+
+    def analyse(self, batch):  # noqa: ANN001, ANN201
+        assert all(document.labels == () for document in batch)
+        return {document.id: AnalysisOutput(labels=[LabelDraft("capital-count", str(len(document.spans)))])
+                for document in batch}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_analyser_that_reads_no_labels_gets_its_requirements_spans_only(store, workers):
+    analyze(store, analysers=[Words, CountsCapitals, Loudness], batch_size=8, workers=workers)
+    counts = []
+    for document in store.iter_documents():
+        capitals = [span for span in store.get_spans(document.id) if span.layer == "capitals"]
+        counts.append([label.label for label in store.get_labels(document.id) if label.layer == "capital-count"])
+        assert counts[-1] == [str(len(capitals))]
+    assert len(counts) == 30 and {count for (count,) in counts} == {"0", "2", "3", "6"}
+    assert store.get_layers([1, 2], producers=["words"], labels=False) == {
+        document_id: (store.get_layers([document_id], producers=["words"])[document_id][0], []) for document_id in (1, 2)}
+
+
+class CapitalsInMosul(Analyser):
+    """Needs `words`' spans only for texts that name Mosul; the others arrive without any."""
+
+    name = "capitals-in-mosul"
+    version = "1"
+    requires = ("words",)
+    layers = ("mosul-capitals",)
+
+    def needs_requirements(self, text):  # noqa: ANN001, ANN201
+        return "Mosul" in text
+
+    def analyse(self, batch):  # noqa: ANN001, ANN201
+        assert all(document.spans == () and document.labels == () for document in batch
+                   if "Mosul" not in document.text)
+        return {document.id: AnalysisOutput(labels=[LabelDraft("mosul-capitals", str(len(document.spans)))])
+                for document in batch if "Mosul" in document.text}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_requirements_are_read_back_only_for_documents_that_need_them(store, workers):
+    analyze(store, analysers=[Words, CapitalsInMosul], batch_size=8, workers=workers)
+    counted = {}
+    for document in store.iter_documents():
+        labels = [label.label for label in store.get_labels(document.id) if label.layer == "mosul-capitals"]
+        capitals = [span for span in store.get_spans(document.id) if span.layer == "capitals"]
+        assert labels == ([str(len(capitals))] if "Mosul" in document.text else [])
+        counted[document.id] = labels
+    assert sum(1 for labels in counted.values() if labels) == 15 and len(counted) == 30
+
+
 def test_since_limits_the_run_to_recent_documents(store):
     report = analyze(store, analysers=[Words], since=datetime(2017, 7, 20, tzinfo=timezone.utc), workers=1)
     assert report["words"].documents == len([n for n in range(30) if 1 + n % 28 >= 20])
@@ -178,8 +236,16 @@ def test_output_outside_what_the_analyser_declared_is_refused(store):
         def analyse(self, batch):  # noqa: ANN001, ANN201
             return {d.id: AnalysisOutput(spans=[SpanDraft(0, len(d.text) + 1, "declared", "x")]) for d in batch}
 
+    class SloppySpans(Analyser):
+        name, layers = "sloppy-spans", ("declared",)
+
+        def analyse(self, batch):  # noqa: ANN001, ANN201
+            return {d.id: AnalysisOutput(spans=[SpanDraft(0, 1, "elsewhere", "x")]) for d in batch}
+
     with pytest.raises(AnalyserContractError, match="wrote layer 'undeclared' but declares only"):
         analyze(store, analysers=[Sloppy])
+    with pytest.raises(AnalyserContractError, match="wrote layer 'elsewhere' but declares only"):
+        analyze(store, analysers=[SloppySpans])
     with pytest.raises(AnalyserContractError, match="whose text has"):
         analyze(store, analysers=[Overreaching])
     assert len(store.stale_documents("sloppy", "1")) == 30  # nothing half-written

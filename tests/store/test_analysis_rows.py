@@ -107,6 +107,11 @@ def test_reading_layers_and_inputs_through_the_driver_gives_what_sqlalchemy_give
         fast._layers_sqlite(ids, producers, driver)
         fast._layers_generic(ids, producers, core)
         assert driver == core
+        spans_only = {document_id: ([], []) for document_id in ids}
+        fast._layers_sqlite(ids, producers, spans_only, labels=False)
+        assert spans_only == {document_id: (spans, []) for document_id, (spans, _) in core.items()}
+        fast._layers_generic(ids, producers, spans_only_core := {document_id: ([], []) for document_id in ids}, False)
+        assert spans_only_core == spans_only
     everything = fast.get_layers(ids)
     assert [span.producer for span in everything[ids[0]][0]] == ["quotes", "quotes", "entities"]
     assert everything[ids[0]][0][1].attributes == {}  # stored 'null' reads back as an empty dict
@@ -116,3 +121,51 @@ def test_reading_layers_and_inputs_through_the_driver_gives_what_sqlalchemy_give
     inputs = fast.analysis_inputs(ids)
     assert inputs[ids[0]][3] == datetime(2016, 11, 9, 5, 30, 5, 120, tzinfo=timezone.utc)
     assert inputs[ids[2]][3] is None and inputs[ids[1]][1] == "عنوان"
+
+
+def test_attributes_read_back_through_the_driver_as_json_reads_them_where_orjson_would_not(two_stores):
+    """The driver path decodes with orjson; values orjson reads differently or rejects must come back as json's."""
+    (fast, _), _, ids = two_stores
+    awkward = [{"big": 2**64 + 5}, {"small": -2**63 - 1}, {"edge": 2**63}, {"nan": float("nan")},
+               {"inf": [float("inf"), -float("inf")]}, {"lone": "\ud800"}, {"both": "é\U0001F600", "n": [1.0, 1e16, 1e-05]},
+               {"deep": {"shares": {"ar": 0.25, "en": 0.75}}, "t": True, "none": None}]
+    fast.write_analysis("entities", "1", {ids[0]: ([SpanDraft(0, 1, "entity", "x", None, value) for value in awkward],
+                                                   [LabelDraft("entity", "x", None, value) for value in awkward])})
+    driver = {ids[0]: ([], [])}
+    core = {ids[0]: ([], [])}
+    fast._layers_sqlite([ids[0]], ["entities"], driver)
+    fast._layers_generic([ids[0]], ["entities"], core)
+    read = [repr(item.attributes) for item in (*driver[ids[0]][0], *driver[ids[0]][1])]
+    assert read == [repr(item.attributes) for item in (*core[ids[0]][0], *core[ids[0]][1])]
+    assert read[:len(awkward)] == [repr(value) for value in awkward]  # integers past 64 bits stay integers
+    assert type(driver[ids[0]][0][0].attributes["big"]) is int
+
+
+def test_remembered_attribute_text_is_what_the_encoder_writes_for_equal_dicts_of_other_types(two_stores):
+    """The driver path remembers the JSON of flat string dicts; 1, 1.0, True and "1" must still be written apart."""
+    (fast, fast_path), (generic, generic_path), ids = two_stores
+    repeated = [{"method": "watchlist", "entity_id": "mosul"}, {"v": "1"}, {"v": 1}, {"v": 1.0}, {"v": True}, {"v": "1"},
+                {"entity_id": "mosul", "method": "watchlist"}, {"v": ["1"]}, {"v": {"1": "1"}}, {1: "1"}, {"1": "1"},
+                {"method": "watchlist", "entity_id": "mosul"}] * 2
+    outputs = {ids[0]: ([SpanDraft(0, 1, "entity", "x", None, value) for value in repeated], []),
+               ids[1]: ([], [LabelDraft("entity", "x", None, value) for value in reversed(repeated)])}
+    fast.write_analysis("entities", "1", outputs)
+    with generic._write() as connection:
+        generic._write_analysis_generic(connection, "entities", "1", outputs, "")
+    assert _rows(fast_path) == _rows(generic_path)
+    written = [row[-1] for row in _rows(fast_path)["spans"]]
+    assert written[1:6] == ['{"v": "1"}', '{"v": 1}', '{"v": 1.0}', '{"v": true}', '{"v": "1"}']
+    assert written[9:11] == ['{"1": "1"}', '{"1": "1"}'] and written[0] != written[6]
+
+
+def test_stale_documents_through_the_driver_are_sqlalchemys(two_stores):
+    """On SQLite the whole-corpus question goes straight to the driver; it must name the same documents, in order."""
+    (fast, _), _, ids = two_stores
+    fast.write_analysis("quotes", "4", {ids[0]: ([], []), ids[2]: ([], [])}, "cfg")
+    fast.write_analysis("quotes", "3", {ids[1]: ([], [])}, "cfg")  # an older version: still stale at 4
+    for analyser, version, config in (("quotes", "4", "cfg"), ("quotes", "4", "other"), ("quotes", "3", "cfg"),
+                                      ("nobody", "1", "")):
+        driver = fast.stale_documents(analyser, version, config)
+        assert driver == fast.stale_documents(analyser, version, config, limit=len(ids) + 1)  # SQLAlchemy's path
+    assert fast.stale_documents("quotes", "4", "cfg") == [ids[1], ids[3]]
+    assert fast.stale_documents("nobody", "1") == ids

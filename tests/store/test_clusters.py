@@ -30,6 +30,8 @@ def test_signatures_are_read_back_by_kind_after_a_row(store):
     assert store.signatures_after("minhash/1")[0][2] == b"\x02" * 8
     assert store.signatures_of([a, b, c]) == {a: {"exact/1": b"\x01" * 32, "minhash/1": b"\x02" * 8},
                                               b: {"exact/1": b"\x03" * 32}}
+    assert store.signatures_after("exact/1", values=False) == [(row_id, document) for row_id, document, _ in rows]
+    assert store.signatures_by_row([rows[1][0], rows[0][0], 10**9]) == rows  # in row order; a missing row is absent
     store.record_clusters([(a, "exact/1", b"\x04" * 32)], [], "duplicates", "1")  # a document's signatures replaced
     assert store.signatures_of([a]) == {a: {"exact/1": b"\x04" * 32}}
 

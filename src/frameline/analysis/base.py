@@ -19,6 +19,13 @@ entry-point group).  It declares up front what it reads and writes:
   looks at the document; the runner then loads nothing for it, its
   inputs carry only the id (empty text, no spans or labels), and its
   batches run in the main process (no local pool is started for it).
+- `reads_labels`: False for an analyser that reads only the spans of what it
+  requires (quotes reads entity mentions, not the per-document entity labels);
+  the runner then loads no labels for it and its inputs' `labels` are empty.
+- `needs_requirements(text)`: False for a document whose analysis cannot use
+  the output of `requires` (quotes links speakers to entity mentions, and a
+  text without a quotation mark has no quote); the runner then reads nothing
+  back for it, and its input's `spans` and `labels` are empty.
 
 `analyse(batch)` gets a list of light, picklable `DocumentInput`s and returns
 `{document_id: AnalysisOutput}`; a document it leaves out is stored as
@@ -101,6 +108,7 @@ class Analyser:
     layers: ClassVar[tuple[str, ...]] = ()
     sets_language: ClassVar[bool] = False
     reads_text: ClassVar[bool] = True
+    reads_labels: ClassVar[bool] = True
 
     @classmethod
     def from_workspace(cls, workspace: Workspace | None) -> Analyser:
@@ -112,6 +120,14 @@ class Analyser:
 
     def setup(self) -> None:
         """Load models and other per-process resources; called once per process before `analyse`."""
+
+    def needs_requirements(self, text: str) -> bool:
+        """Whether a document with this text can use what `requires` produced (see the module docstring).
+
+        Called by the runner in the process that reads the store, before `setup()` has run
+        there: it must look at the text alone, cheaply.
+        """
+        return True
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         raise NotImplementedError

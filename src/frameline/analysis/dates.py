@@ -59,12 +59,14 @@ PATTERNS = [
     re.compile(r"(?<!\w)(?P<relative>" + "|".join(map(re.escape, RELATIVE_DAYS)) + r")(?!\w)"),
 ]
 # Each pattern with what a text must contain for it to match: a digit, and one of a few substrings
-# (every English month name holds its first three letters; an Arabic month is one of ARABIC_MONTHS).
+# (every English month name holds its first three letters; an Arabic month is one of ARABIC_MONTHS;
+# a weekday pattern, a weekday's name).  A text of ASCII alone is screened by the ASCII substrings only,
+# since no other can be in it.
 _MONTH_STEMS = tuple(sorted({name[:3] for name in ENGLISH_MONTHS}))
-_SCREENED = list(zip(PATTERNS, [True, True, True, True, False, False, False], [
-    ("-",), _MONTH_STEMS, _MONTH_STEMS, tuple(ARABIC_MONTHS), ("day",), (normalize_text("يوم"),),
-    ("day", "tomorrow", *list(RELATIVE_DAYS)[3:]),
-]))
+_HINTS = [("-",), _MONTH_STEMS, _MONTH_STEMS, tuple(ARABIC_MONTHS), tuple(ENGLISH_WEEKDAYS), (normalize_text("يوم"),),
+          ("day", "tomorrow", *list(RELATIVE_DAYS)[3:])]
+_SCREENED = [(pattern, needs_digit, hints, tuple(hint for hint in hints if hint.isascii()))
+             for pattern, needs_digit, hints in zip(PATTERNS, [True, True, True, True, False, False, False], _HINTS)]
 _DIGIT = re.compile(r"\d")
 _CAPITALISED = {"month", "weekday"}  # English names that must be written capitalised ("may", "march" are verbs)
 
@@ -92,8 +94,10 @@ def find_dates(text: str, published_at: datetime | None = None,
     found: list[DateMention] = []
     haystack = normalized.text
     has_digit = _DIGIT.search(haystack) is not None
-    for pattern, needs_digit, hints in _SCREENED:  # most specific first; later ones skip what earlier ones took
-        if (needs_digit and not has_digit) or (hints and not any(hint in haystack for hint in hints)):
+    ascii_only = haystack.isascii()
+    holds = haystack.__contains__
+    for pattern, needs_digit, hints, ascii_hints in _SCREENED:  # most specific first; later ones skip what earlier took
+        if (needs_digit and not has_digit) or (hints and not any(map(holds, ascii_hints if ascii_only else hints))):
             continue  # cannot match here: skipping it saves a scan of the whole text per pattern
         for match in pattern.finditer(haystack):
             if any(taken[match.start():match.end()]):

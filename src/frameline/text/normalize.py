@@ -156,8 +156,17 @@ def _uneven() -> re.Pattern[str]:
     return re.compile("[" + "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges) + "]")
 
 
+@lru_cache(maxsize=1)
+def _ascii_is_even() -> bool:
+    """Whether every ASCII character normalises to exactly one ASCII character by `str.lower` (the table says so)."""
+    table = _table()
+    return _translation()[1] and all(len(table.get(code, chr(code))) == 1 for code in range(128))
+
+
 def normalize_with_offsets(text: str) -> NormalizedText:
     """The normalised text (as `normalize_text` gives it) and the map from each of its characters back."""
+    if text.isascii() and _ascii_is_even():  # most posts: lower case, one to one, no scan for uneven characters
+        return NormalizedText(text.lower(), None, len(text))
     normalized = normalize_text(text)
     uneven = _uneven()
     if len(normalized) == len(text) and uneven.search(text) is None:
