@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from frameline.analysis.frames import FrameAnalyser
@@ -32,3 +34,24 @@ def test_the_table_covers_the_default_codebooks_and_the_analyser_reports_it():
     span = next(span for span in output.spans if span.label == "steadfastness")
     assert span.score == RELIABILITY["jihadist-narratives"]["steadfastness"]
     assert span.attributes["rule_score"] == span.score
+
+
+def test_the_table_is_fitted_only_on_gold_sentences_no_cue_was_written_from(tmp_path):
+    from frameline.analysis.frames_calibration import rule_detections, untuned
+    from frameline.analysis.frames_eval import GoldItem
+
+    def item(id_, split):
+        return GoldItem(id_, split, "text", frozenset())
+
+    assert untuned(item("q017", "dev")) and untuned(item("t6056", "train")) and untuned(item("t7310", "train"))
+    assert not untuned(item("g001", "dev")) and not untuned(item("t6055", "train"))
+    assert not untuned(item("q100", "test")) and not untuned(item("t9000", "test"))  # test never tunes
+    gold = tmp_path / "gold.jsonl"
+    war = "The soldiers of the Caliphate fight on until victory or martyrdom."
+    lines = [{"id": "g001", "split": "dev", "text": war, "frames": []},
+             {"id": "q001", "split": "dev", "text": war, "frames": [{"label": "steadfastness", "start": 0, "end": 9}]},
+             {"id": "q002", "split": "test", "text": war, "frames": []}]
+    gold.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    found = rule_detections(gold)
+    # Only q001 is read: g001 (an older dev batch) and q002 (test) would have added wrong steadfastness hits.
+    assert [row for row in found if row[1] == "steadfastness"] == [("jihadist-narratives", "steadfastness", True)]

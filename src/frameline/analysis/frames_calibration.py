@@ -5,7 +5,7 @@ The matcher scores a rule detection by its summed cue weight alone
 frame's cues are: the war cues of a communique are rarely wrong, the victimhood
 cues fire on anyone's report of civilian deaths.  The score the analyser
 reports for a rule detection is therefore the frame's measured precision on
-the gold dev split, shrunk towards its codebook's precision when the frame
+gold sentences no cue was written from (`untuned`), shrunk towards its codebook's precision when the frame
 fired only a few times there (`PRIOR_STRENGTH` pseudo-detections), so that a
 0.8 means that about 80% of such detections were right.  The table is refitted
 with `python -m frameline.analysis.frames_calibration --gold FILE` after a
@@ -20,9 +20,30 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from frameline.codebook.matcher import rule_score
 
+if TYPE_CHECKING:
+    from frameline.analysis.frames_eval import GoldItem
+
 PRIOR_STRENGTH = 5.0
+# Gold sentences no cue was ever written from: dev batch 4 (ids q...) and train batch 6 (t6056-t7310), labelled
+# after the cue rounds that read the rest.  On the sentences the cues were written from, the rules are right
+# more often than they will be on new text, so a table fitted there claims too much (test ECE 0.217 with the
+# table fitted on all of dev).  A cue round that reads batch 6's errors must move this line.
+UNTUNED_DEV_PREFIX = "q"
+UNTUNED_TRAIN_FIRST = 6056
+
+
+def untuned(item: GoldItem) -> bool:
+    """Whether no cue was written from this gold sentence (test is never used here at all)."""
+    if item.split == "dev":
+        return item.id.startswith(UNTUNED_DEV_PREFIX)
+    if item.split == "train":
+        number = item.id[1:]
+        return item.id.startswith("t") and number.isdigit() and int(number) >= UNTUNED_TRAIN_FIRST
+    return False
 
 # Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 173 jihadist rule detections, 142
 # right; 30 counter detections, 18 right), 2026-12-02, after the jihadist codebook's voice gate (branch
@@ -68,7 +89,8 @@ def fit(detections: Iterable[tuple[str, str, bool]], prior_strength: float = PRI
 
 
 def rule_detections(gold_path: Path, data_dir: Path | None = None) -> list[tuple[str, str, bool]]:
-    """The rules' detections on the dev split, one per passage and frame (as `frames_eval` counts them)."""
+    """The rules' detections on the untuned gold sentences, one per passage and frame (as `frames_eval` counts
+    them)."""
     from frameline.analysis.frames_eval import load_gold
     from frameline.codebook.matcher import CodebookMatcher
     from frameline.codebook.store import active_codebooks
@@ -76,7 +98,7 @@ def rule_detections(gold_path: Path, data_dir: Path | None = None) -> list[tuple
     matcher = CodebookMatcher(active_codebooks(None))
     found = []
     for item in load_gold(gold_path, data_dir):
-        if item.split != "dev":  # the test split never tunes anything
+        if not untuned(item):  # the test split never tunes anything
             continue
         seen = {(hit.codebook.id, hit.frame.id) for hit in matcher.find(item.text)}
         found += [(codebook, frame, frame in item.frames) for codebook, frame in sorted(seen)]
@@ -84,7 +106,7 @@ def rule_detections(gold_path: Path, data_dir: Path | None = None) -> list[tuple
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Fit the rule reliability table on a gold file's dev split.")
+    parser = argparse.ArgumentParser(description="Fit the rule reliability table on a gold file's untuned sentences.")
     parser.add_argument("--gold", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path)
     arguments = parser.parse_args()

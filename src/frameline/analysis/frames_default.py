@@ -33,6 +33,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from frameline.analysis.frames_calibration import UNTUNED_DEV_PREFIX  # dev batch 4: no cue written from it
 from frameline.analysis.frames_model import FrameClassifier
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 
 PACKAGED_DIR = Path(__file__).parent / "models" / "frames"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-# Dev sentences no cue was written from (gold batch 4): the threshold is chosen on these when present.
-UNTUNED_DEV_PREFIX = "q"
 
 
 def packaged_path(codebook_id: str, folder: Path = PACKAGED_DIR) -> Path:
