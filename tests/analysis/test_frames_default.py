@@ -27,7 +27,8 @@ def test_every_default_codebook_ships_a_model_trained_on_the_current_codebook_an
         assert summary["codebook_version"] == codebook.version, f"retrain: {codebook.id} changed"
         assert summary["trained_on"] == {**summary["trained_on"], "gold": f"{GOLD.name}@{gold_hash}", "split": "train"}
         assert summary["sha256"] == hashlib.sha256(blob).hexdigest()[:16]
-        assert summary["threshold_chosen_on"]["split"] == "dev"  # never test
+        assert "test" not in summary["threshold_chosen_on"]["splits"]  # never test
+        assert summary["threshold_chosen_on"]["untuned"]
 
 
 def test_a_fresh_workspace_uses_the_shipped_models_and_its_own_replaces_them(tmp_path):
@@ -62,23 +63,30 @@ def test_training_is_byte_for_byte_reproducible_and_never_reads_test(tmp_path):
         build(trimmed, tmp_path / "out", DATA)
 
 
-def test_the_threshold_is_chosen_on_the_dev_sentences_no_cue_was_written_from():
+def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from():
     """The cues were tuned on the older dev batches, where they look better than on new text; the threshold is
-    chosen on batch 4 (ids q...) when the dev items include it, else on all of dev."""
+    chosen on the untuned dev batch and the untuned train batch (scored by a probe model that did not learn
+    from it), and the shipped model is then fitted on all of train."""
+    from frameline.analysis.frames_calibration import untuned
+
     items = load_gold(GOLD, DATA, skip_unresolved=True)
-    train = [item for item in items if item.split == "train" and item.text][:300]
-    older = [item for item in items if item.split == "dev" and not item.id.startswith("q")][:40]
-    untuned = [item for item in items if item.split == "dev" and item.id.startswith("q")][:40]
+    older_train = [item for item in items if item.split == "train" and item.text and not untuned(item)][:200]
+    held_train = [item for item in items if item.split == "train" and item.text and untuned(item)][:40]
+    older_dev = [item for item in items if item.split == "dev" and not untuned(item)][:40]
+    held_dev = [item for item in items if item.split == "dev" and untuned(item)][:40]
     codebook = packaged_codebook("jihadist-narratives")
-    model = train_default(codebook, train, older + untuned, "slice")
-    assert model.metrics["threshold_chosen_on"] == {"split": "dev", "ids": "q*", "sentences": len(untuned)}
-    curve = model.metrics["dev_untuned"]
-    best = max(curve.values(), key=lambda row: row["f1"])["f1"]
-    assert curve[str(model.threshold)]["f1"] == best
+    model = train_default(codebook, older_train + held_train, older_dev + held_dev, "slice")
+    assert model.metrics["threshold_chosen_on"] == {"splits": ["dev", "train"], "untuned": True,
+                                                    "sentences": 80, "held_out_train": 40}
+    assert model.metrics["trained_on"]["sentences"] == 240  # refitted on every train sentence
+    curve = model.metrics["threshold_curve"]
+    best = max(row["f1"] for row in curve.values())
     assert max(float(key) for key, row in curve.items() if row["f1"] == best) == model.threshold
-    assert set(model.metrics["dev"]) == set(curve)  # all of dev is still reported beside it
-    fallback = train_default(codebook, train, older, "slice")
-    assert fallback.metrics["threshold_chosen_on"] == {"split": "dev", "ids": "all", "sentences": len(older)}
+    assert set(model.metrics["dev"]) == set(curve) == set(model.metrics["dev_untuned"])  # all of dev reported too
+    fallback = train_default(codebook, older_train, older_dev, "slice")
+    assert fallback.metrics["threshold_chosen_on"] == {"splits": ["dev"], "untuned": False, "sentences": 40,
+                                                       "held_out_train": 0}
+    assert fallback.metrics["threshold_curve"] == fallback.metrics["dev"]
 
 
 @pytest.mark.skipif(not (DATA / "ptc").is_dir(), reason="../shared/data/ptc is needed for the PTC sentences of dev")

@@ -8,7 +8,7 @@ are trained by our own code on the gold file's `train` split (hand-labelled
 real sentences, docs/annotation-guide.md) with the features of `FrameClassifier`,
 and the threshold for adding a sentence the rules missed is chosen on the `dev`
 split through the analyser; `test` is never read here.  The threshold is chosen on
-the dev sentences no cue was ever written from (batch 4, ids `q…`; see
+the gold sentences no cue was ever written from (`frames_calibration.untuned`; see
 tests/analysis/data/README.md) when the gold file has them: on the older dev
 batches the cues were tuned, so there the rules look better than on new text and
 every sentence the model adds looks like a cost (measured 2026-12-02 with the
@@ -33,7 +33,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from frameline.analysis.frames_calibration import UNTUNED_DEV_PREFIX  # dev batch 4: no cue written from it
 from frameline.analysis.frames_model import FrameClassifier
 
 if TYPE_CHECKING:
@@ -89,24 +88,39 @@ def _dev_scores(model: FrameClassifier, codebook: Codebook, dev: list[GoldItem],
 
 def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem],
                   source: str = "") -> FrameClassifier:
-    """One codebook's shipped model: fitted on `train`, its threshold the best micro-F1 (ties: the higher) on the
-    untuned dev sentences (`UNTUNED_DEV_PREFIX`), or on all of dev when the gold file has none."""
+    """One codebook's shipped model, fitted on all of `train`.
+
+    Its threshold is the best micro-F1 (ties: the higher) on the gold sentences no cue was written from
+    (`frames_calibration.untuned`): the untuned dev sentences, plus the untuned train batch scored by a
+    probe model fitted on the rest of train (a threshold chosen on held-out sentences, then the model refitted
+    on everything).  Without untuned sentences, all of dev decides."""
+    from frameline.analysis.frames_calibration import untuned
+
     frames = set(codebook.frame_ids())
-    model = FrameClassifier.train(codebook, [item.text for item in train],
-                                  [set(item.frames) & frames for item in train])
-    untuned = [item for item in dev if item.id.startswith(UNTUNED_DEV_PREFIX)]
-    chosen_on = untuned or dev
-    by_threshold, on_untuned = _dev_scores(model, codebook, dev, untuned) if dev else ({}, {})
-    on_untuned = on_untuned if untuned else by_threshold
-    if on_untuned:
-        model.threshold = max(THRESHOLDS, key=lambda threshold: (on_untuned[threshold]["f1"], threshold))
+
+    def fit(items: list[GoldItem]) -> FrameClassifier:
+        return FrameClassifier.train(codebook, [item.text for item in items], [set(item.frames) & frames for item in items])
+
+    held_train = [item for item in train if untuned(item)]
+    held_dev = [item for item in dev if untuned(item)]
+    model = fit(train)
+    by_threshold, on_held_dev = _dev_scores(model, codebook, dev, held_dev) if dev else ({}, {})
+    if held_train:
+        probe = fit([item for item in train if not untuned(item)])
+        chosen_on, curve = held_train + held_dev, _dev_scores(probe, codebook, held_train + held_dev)[0]
+    else:
+        chosen_on, curve = (held_dev, on_held_dev) if held_dev else (dev, by_threshold)
+    if curve:
+        model.threshold = max(THRESHOLDS, key=lambda threshold: (curve[threshold]["f1"], threshold))
     model.metrics = {
         "trained_on": {"gold": source, "split": "train", "sentences": len(train),
                        "framed": sum(bool(set(item.frames) & frames) for item in train)},
-        "threshold_chosen_on": {"split": "dev", "ids": f"{UNTUNED_DEV_PREFIX}*" if untuned else "all",
-                                "sentences": len(chosen_on)},
+        "threshold_chosen_on": {"splits": sorted({item.split for item in chosen_on}),
+                                "untuned": bool(held_train or held_dev), "sentences": len(chosen_on),
+                                "held_out_train": len(held_train)},
+        "threshold_curve": {str(threshold): scores for threshold, scores in curve.items()},
         "dev": {str(threshold): scores for threshold, scores in by_threshold.items()},
-        "dev_untuned": {str(threshold): scores for threshold, scores in on_untuned.items()} if untuned else {},
+        "dev_untuned": {str(threshold): scores for threshold, scores in on_held_dev.items()} if held_dev else {},
     }
     return model
 
@@ -145,10 +159,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     for row in build(args.gold, args.out, args.data_dir):
         best = row["dev"].get(str(row["threshold"]), {})
-        untuned = row["dev_untuned"].get(str(row["threshold"]), {})
-        print(f"{row['codebook']}: {len(row['frames'])} frames, threshold {row['threshold']}, dev P/R/F1 "
-              f"{best.get('precision')}/{best.get('recall')}/{best.get('f1')}, untuned dev F1 {untuned.get('f1')}, "
-              f"{row['sha256']}")
+        chosen = row["threshold_curve"].get(str(row["threshold"]), {})
+        print(f"{row['codebook']}: {len(row['frames'])} frames, threshold {row['threshold']} (F1 {chosen.get('f1')} on "
+              f"{row['threshold_chosen_on']['sentences']} untuned sentences), dev P/R/F1 "
+              f"{best.get('precision')}/{best.get('recall')}/{best.get('f1')}, {row['sha256']}")
 
 
 if __name__ == "__main__":
