@@ -52,6 +52,10 @@ def test_the_table_is_fitted_only_on_gold_sentences_no_cue_was_written_from(tmp_
              {"id": "q001", "split": "dev", "text": war, "frames": [{"label": "steadfastness", "start": 0, "end": 9}]},
              {"id": "q002", "split": "test", "text": war, "frames": []}]
     gold.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    found = rule_detections(gold)
+    found = rule_detections(gold, min_untuned=1)
     # Only q001 is read: g001 (an older dev batch) and q002 (test) would have added wrong steadfastness hits.
     assert [row for row in found if row[1] == "steadfastness"] == [("jihadist-narratives", "steadfastness", True)]
+    # Too few untuned detections for a codebook: the older dev batches are read too, test still never.
+    found = rule_detections(gold, min_untuned=5)
+    assert sorted(row for row in found if row[1] == "steadfastness") == [
+        ("jihadist-narratives", "steadfastness", False), ("jihadist-narratives", "steadfastness", True)]

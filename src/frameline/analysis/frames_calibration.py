@@ -34,6 +34,10 @@ PRIOR_STRENGTH = 5.0
 # table fitted on all of dev).  A cue round that reads batch 6's errors must move this line.
 UNTUNED_DEV_PREFIX = "q"
 UNTUNED_TRAIN_FIRST = 6056
+# A codebook with fewer rule detections than this on the untuned sentences is fitted on them plus the older dev
+# batches: the counter cues fired 29 times there, nearly all on supporters' tweets (3 right), while its frames'
+# own domain, news, is held mostly by the older batches (17 of 29 right).
+MIN_UNTUNED_DETECTIONS = 100
 
 
 def untuned(item: GoldItem) -> bool:
@@ -45,20 +49,21 @@ def untuned(item: GoldItem) -> bool:
         return item.id.startswith("t") and number.isdigit() and int(number) >= UNTUNED_TRAIN_FIRST
     return False
 
-# Fitted on tests/analysis/data/frames-gold.jsonl, split dev (729 sentences: 173 jihadist rule detections, 142
-# right; 30 counter detections, 18 right), 2026-12-02, after the jihadist codebook's voice gate (branch
-# frame-voice: a sentence in the reporting voice gets no jihadist frame); codebooks jihadist-narratives and
-# counter-narratives as of that date. "*" is the codebook's own precision.
+
+# Fitted on tests/analysis/data/frames-gold.jsonl (`rule_detections`), 2026-12-02, after the session-15 cue round,
+# codebooks jihadist-narratives and counter-narratives as of that date: jihadist on the untuned sentences (dev
+# batch 4 and train batch 6, 1,468 sentences: 340 rule detections, 265 right); counter on those plus the older
+# dev batches (29 + 21 detections, 3 + 16 right; `MIN_UNTUNED_DETECTIONS`). "*" is the codebook's own precision.
 RELIABILITY: dict[str, dict[str, float]] = {
     "counter-narratives": {
-        "*": 0.6, "celebration": 0.5, "delegitimise-group": 0.75, "humanitarian-cost": 0.444,
-        "official-victory": 0.667, "threat-persistence": 0.714,
+        "*": 0.38, "celebration": 0.271, "delegitimise-group": 0.593, "humanitarian-cost": 0.219,
+        "official-victory": 0.406, "threat-persistence": 0.544,
     },
     "jihadist-narratives": {
-        "*": 0.821, "belonging": 0.872, "brutality": 0.646, "call-to-act-abroad": 0.9, "crusader-enemy": 0.862,
-        "delegitimise-state": 0.804, "mercy": 0.872, "pan-islamic-victimhood": 0.567,
-        "recruitment-mobilisation": 0.65, "sectarian-enemy": 0.91, "steadfastness": 0.879, "utopia": 0.71,
-        "victimhood": 0.879, "war": 0.841,
+        "*": 0.779, "belonging": 0.536, "brutality": 0.655, "caliphate-nostalgia": 0.487, "call-to-act-abroad": 0.7,
+        "crusader-enemy": 0.9, "delegitimise-state": 0.875, "mercy": 0.7, "pan-islamic-victimhood": 0.487,
+        "recruitment-mobilisation": 0.626, "sectarian-enemy": 0.95, "steadfastness": 0.845, "utopia": 0.661,
+        "victimhood": 0.798, "war": 0.765,
     },
 }
 
@@ -88,21 +93,26 @@ def fit(detections: Iterable[tuple[str, str, bool]], prior_strength: float = PRI
     return table
 
 
-def rule_detections(gold_path: Path, data_dir: Path | None = None) -> list[tuple[str, str, bool]]:
-    """The rules' detections on the untuned gold sentences, one per passage and frame (as `frames_eval` counts
-    them)."""
+def rule_detections(gold_path: Path, data_dir: Path | None = None,
+                    min_untuned: int = MIN_UNTUNED_DETECTIONS) -> list[tuple[str, str, bool]]:
+    """The rules' detections, one per passage and frame (as `frames_eval` counts them), on the untuned gold
+    sentences; a codebook with fewer than `min_untuned` detections there also reads the older dev batches."""
     from frameline.analysis.frames_eval import load_gold
     from frameline.codebook.matcher import CodebookMatcher
     from frameline.codebook.store import active_codebooks
 
     matcher = CodebookMatcher(active_codebooks(None))
-    found = []
+    untuned_found, dev_found = [], []
     for item in load_gold(gold_path, data_dir):
-        if not untuned(item):  # the test split never tunes anything
+        if not untuned(item) and item.split != "dev":  # the test split never tunes anything
             continue
         seen = {(hit.codebook.id, hit.frame.id) for hit in matcher.find(item.text)}
-        found += [(codebook, frame, frame in item.frames) for codebook, frame in sorted(seen)]
-    return found
+        rows = [(codebook, frame, frame in item.frames) for codebook, frame in sorted(seen)]
+        (untuned_found if untuned(item) else dev_found).extend(rows)
+    counts: dict[str, int] = {}
+    for codebook, _, _ in untuned_found:
+        counts[codebook] = counts.get(codebook, 0) + 1
+    return untuned_found + [row for row in dev_found if counts.get(row[0], 0) < min_untuned]
 
 
 def main() -> None:
