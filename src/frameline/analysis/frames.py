@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
-from frameline.analysis.frames_calibration import rule_confidence
+from frameline.analysis.frames_calibration import rule_confidence, text_kind
 from frameline.analysis.frames_combine import SentenceFrame, combine_document
 from frameline.codebook.matcher import CodebookMatcher
 from frameline.codebook.model import Codebook, parse_codebook
@@ -116,10 +116,11 @@ class FrameAnalyser(Analyser):
             self.setup()
         assert self._matcher is not None
         scores: dict[int, dict[str, float]] = {}
+        kind = text_kind(text)
         for hit in self._matcher.find(text, sentences):
             if hit.codebook.id not in self._models:
                 scores.setdefault(hit.sentence_index, {})[hit.frame.id] = rule_confidence(
-                    hit.codebook.id, hit.frame.id, hit.weight)
+                    hit.codebook.id, hit.frame.id, hit.weight, kind)
         pieces = [text[start:end] for start, end in sentences]
         counts = None
         if self._models and pieces:
@@ -145,7 +146,8 @@ class FrameAnalyser(Analyser):
         assert self._matcher is not None
         if sentences is None:
             sentences = split_sentences(text)
-        found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight))
+        kind = text_kind(text)  # a rule's reliability depends on the kind of text (frames_calibration)
+        found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight, kind))
                  for hit in self._matcher.find(text, sentences)]
         for codebook_id, model in self._models.items():
             found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
