@@ -93,8 +93,10 @@ def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from()
 def test_the_shipped_model_adds_what_the_cues_miss_on_dev_and_keeps_every_rule_detection():
     """On the dev sentences no cue was ever written from (batch 4, ids q...) the model must find frames the
     cues miss; on the whole dev split (whose older part the cues were tuned on) it may cost only a little F1."""
+    from frameline.analysis.frames_calibration import untuned as no_cue_written_from
+
     dev = [item for item in load_gold(GOLD, DATA) if item.split == "dev"]
-    untuned = [item for item in dev if item.id.startswith("q")]
+    untuned = [item for item in dev if no_cue_written_from(item)]
     with_model = FrameAnalyser.from_workspace(None)
     rules_only = FrameAnalyser(with_model.codebooks())
     frames = {book.id: book.frame_ids() for book in with_model.codebooks()}

@@ -5,8 +5,9 @@ The matcher scores a rule detection by its summed cue weight alone
 frame's cues are: the war cues of a communique are rarely wrong, the victimhood
 cues fire on anyone's report of civilian deaths.  The score the analyser
 reports for a rule detection is therefore the frame's measured precision on
-gold sentences no cue was written from (`untuned`), shrunk towards its codebook's precision when the frame
-fired only a few times there (`PRIOR_STRENGTH` pseudo-detections), so that a
+gold sentences no cue was written from (`untuned`), in the same kind of text
+(`text_kind`: a post or prose), shrunk towards that kind's precision when the
+frame fired only a few times there (`PRIOR_STRENGTH` pseudo-detections), so that a
 0.8 means that about 80% of such detections were right.  The table is refitted
 with `python -m frameline.analysis.frames_calibration --gold FILE` after a
 codebook edit and pasted below; a frame it does not know (a codebook of the
@@ -20,7 +21,6 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from frameline.codebook.matcher import rule_score
@@ -41,7 +41,7 @@ UNTUNED_TRAIN_FIRST = 6056
 MIN_UNTUNED_DETECTIONS = 50
 # Where the rules are right depends on the kind of text as much as on the frame: on the untuned train batch
 # the jihadist cues were right in 0.84 of their detections on tweets and 0.52 on magazine quotations, and the
-# counter cues in 3 of 29 on supporters' posts against 17 of 29 in the older dev batches' news.  So the table
+# counter cues in 1 of 19 on untuned posts against 17 of 29 on dev, mostly news.  So the table
 # is kept per kind of text (`text_kind`).
 _POST_MARKS = re.compile(r"(?:^|\s)(?:RT @|@\w|#\w)|https?://")
 KINDS = ("post", "prose")
@@ -144,12 +144,13 @@ def rule_detections(gold_path: Path, data_dir: Path | None = None,
     untuned_found: list[tuple[str, str, str, bool]] = []
     dev_found: list[tuple[str, str, str, bool]] = []
     for item in load_gold(gold_path, data_dir):
-        if not untuned(item) and item.split != "dev":  # the test split never tunes anything
+        fresh = untuned(item)
+        if not fresh and item.split != "dev":  # the test split never tunes anything
             continue
         kind = text_kind(item.text)
         seen = {(hit.codebook.id, hit.frame.id) for hit in matcher.find(item.text)}
         rows = [(codebook, kind, frame, frame in item.frames) for codebook, frame in sorted(seen)]
-        (untuned_found if untuned(item) else dev_found).extend(rows)
+        (untuned_found if fresh else dev_found).extend(rows)
     counts: dict[tuple[str, str], int] = {}
     for codebook, kind, _, _ in untuned_found:
         counts[codebook, kind] = counts.get((codebook, kind), 0) + 1

@@ -6,8 +6,8 @@ sentences they were not written from (on gold sentences no rule was tuned on,
 the jihadist cues found under a quarter of the frames).  The shipped models
 are trained by our own code on the gold file's `train` split (hand-labelled
 real sentences, docs/annotation-guide.md) with the features of `FrameClassifier`,
-and the threshold for adding a sentence the rules missed is chosen on the `dev`
-split through the analyser; `test` is never read here.  The threshold is chosen on
+and the threshold for adding a sentence the rules missed is chosen through the
+analyser; `test` is never read here.  The threshold is chosen on
 the gold sentences no cue was ever written from (`frames_calibration.untuned`; see
 tests/analysis/data/README.md) when the gold file has them: on the older dev
 batches the cues were tuned, so there the rules look better than on new text and
@@ -161,8 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     for row in build(args.gold, args.out, args.data_dir):
         best = row["dev"].get(str(row["threshold"]), {})
         chosen = row["threshold_curve"].get(str(row["threshold"]), {})
+        on = row["threshold_chosen_on"]
         print(f"{row['codebook']}: {len(row['frames'])} frames, threshold {row['threshold']} (F1 {chosen.get('f1')} on "
-              f"{row['threshold_chosen_on']['sentences']} untuned sentences), dev P/R/F1 "
+              f"{on['sentences']} {'untuned' if on['untuned'] else 'dev'} sentences), dev P/R/F1 "
               f"{best.get('precision')}/{best.get('recall')}/{best.get('f1')}, {row['sha256']}")
 
 
