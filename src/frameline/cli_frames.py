@@ -38,25 +38,41 @@ def eval_frames(
     split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
     data_dir: Annotated[Optional[Path], typer.Option(help="Local corpora for referenced text (default ../shared/data).")] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Ignore trained models.")] = False,
+    second: Annotated[Optional[Path], typer.Option(
+        "--second", help="A second annotator's frames (JSONL: id, frames) for some gold sentences: "
+                         "report how far the two annotators agree, beside this detector on the same sentences.")] = None,
     workspace: WorkspaceOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Per-frame precision/recall/F1, micro and macro F1, rule precision and calibration (ECE)."""
     from frameline.analysis.frames import FrameAnalyser
-    from frameline.analysis.frames_eval import analyser_detector, evaluate, load_gold
+    from frameline.analysis.frames_eval import analyser_detector, evaluate, human_agreement, load_gold, load_second
 
     with user_errors():
         found = _optional_workspace(workspace)
         items = [item for item in load_gold(gold, data_dir) if split == "all" or item.split == split]
+        second_labels = load_second(second) if second else None
         analyser = FrameAnalyser.from_workspace(found)
         if rules_only:
             analyser = FrameAnalyser(analyser.codebooks())
         books = analyser.codebooks()
-        results = evaluate(analyser_detector(analyser), items, {book.id: book.frame_ids() for book in books})
+        label_space = {book.id: book.frame_ids() for book in books}
+        detect = analyser_detector(analyser)
+        detections = {item.text: detect(item.text) for item in items}
+        results = evaluate(detections.__getitem__, items, label_space)
+        humans, alongside = [], []
+        if second_labels is not None:
+            humans = human_agreement(items, second_labels, label_space)
+            alongside = evaluate(detections.__getitem__, [item for item in items if item.id in second_labels],
+                                 label_space)
     if json_:
-        print(json.dumps({"gold": str(gold), "split": split, "sentences": len(items),
-                          "config_version": analyser.config_version(),
-                          "codebooks": [result.as_dict() for result in results]}, indent=1))
+        report = {"gold": str(gold), "split": split, "sentences": len(items),
+                  "config_version": analyser.config_version(),
+                  "codebooks": [result.as_dict() for result in results]}
+        if second_labels is not None:
+            report["second_annotator"] = [{**human.as_dict(), "detector_micro_f1": round(mine.micro_f1, 4)}
+                                          for human, mine in zip(humans, alongside)]
+        print(json.dumps(report, indent=1))
         return
     _console().print(f"{len(items)} gold sentences ({escape(split)}) · {escape(analyser.config_version())}")
     for result in results:
@@ -74,6 +90,18 @@ def eval_frames(
         _console().print("reliability: " + ", ".join(
             f"{row['lower']:.1f}-{row['upper']:.1f}: {row['accuracy']:.2f} of {row['count']}"
             for row in result.calibration.bins))
+    for human, mine in zip(humans, alongside):
+        if not human.labelled:
+            _console().print(f"{escape(human.codebook)}: second annotator on {human.sentences} of these sentences: "
+                             "neither annotator found a frame of this codebook there")
+            continue
+        kappa = "n/a" if human.kappa is None else f"{human.kappa:.3f}"
+        alpha = "n/a" if human.alpha is None else f"{human.alpha:.3f}"
+        _console().print(f"{escape(human.codebook)}: second annotator on {human.sentences} of these sentences: "
+                         f"micro P {human.scores.micro_precision:.3f} R {human.scores.micro_recall:.3f} "
+                         f"[bold]F1 {human.scores.micro_f1:.3f}[/] · Cohen's kappa {kappa} · "
+                         f"Krippendorff's alpha {alpha} · this detector on the same sentences: "
+                         f"F1 {mine.micro_f1:.3f}")
 
 
 

@@ -17,11 +17,14 @@ from frameline.analysis.frames_eval import (
     analyser_detector,
     calibration,
     evaluate,
+    human_agreement,
     load_gold,
+    load_second,
 )
 from frameline.cli import app
 
 GOLD = Path(__file__).parent / "data" / "frames-gold.jsonl"
+SECOND = Path(__file__).parent / "data" / "frames-gold-second-round2.jsonl"
 
 
 def test_the_gold_set_resolves_research_only_text_from_the_local_corpus(shared_data):
@@ -89,3 +92,42 @@ def test_cli_eval_frames_on_the_test_split(shared_data):
     assert set(books) == {"jihadist-narratives", "counter-narratives"}
     for book in books.values():
         assert 0 <= book["micro_f1"] <= 1 and book["calibration_bins"]
+
+
+def test_a_second_annotator_is_scored_against_the_gold_labels_with_kappa_and_alpha(tmp_path):
+    gold = [GoldItem("1", "test", "same text", frozenset({"x"})), GoldItem("2", "test", "same text", frozenset()),
+            GoldItem("3", "test", "c", frozenset({"y"})), GoldItem("4", "test", "d", frozenset())]
+    second = tmp_path / "second.jsonl"
+    second.write_text('{"id": "1", "frames": ["x"]}\n{"id": "2", "frames": []}\n'
+                      '{"id": "3", "frames": [{"label": "x"}]}\n', encoding="utf-8")
+    labels = load_second(second)
+    assert labels == {"1": {"x"}, "2": frozenset(), "3": {"x"}}
+    [human] = human_agreement(gold, labels, {"book": ["x", "y"]})
+    # Sentence 4 has no second annotation: three sentences, six (sentence, frame) decisions, two disagreeing.
+    assert human.sentences == 3 and human.labelled
+    assert (human.scores.micro_precision, human.scores.micro_recall) == (0.5, 0.5)  # ids, not texts, are matched
+    first, other = [1, 0, 0, 0, 0, 1], [1, 0, 0, 0, 1, 0]
+    observed, expected = 4 / 6, (2 / 6) * (2 / 6) + (4 / 6) * (4 / 6)
+    assert human.kappa == pytest.approx((observed - expected) / (1 - expected))
+    # Alpha's coincidences: 2 pairs (1, 1), 6 (0, 0), 4 disagreeing; n = 12 values, 4 ones and 8 zeros.
+    assert human.alpha == pytest.approx(1 - (12 - 1) * 4 / (2 * 4 * 8))
+    assert sum(a != b for a, b in zip(first, other)) == 2
+    second.write_text('{"id": "1", "frames": []}\n{"id": "1", "frames": ["x"]}\n', encoding="utf-8")
+    with pytest.raises(GoldError, match="second.jsonl:2: id '1' is annotated twice"):
+        load_second(second)
+    second.write_text('{"frames": []}\n', encoding="utf-8")
+    with pytest.raises(GoldError, match="second.jsonl:1: expected an object with 'id'"):
+        load_second(second)
+
+
+def test_cli_reports_the_second_annotator_beside_the_detector(shared_data):
+    result = CliRunner().invoke(app, ["eval", "frames", "--gold", str(GOLD), "--split", "test",
+                                      "--data-dir", str(shared_data), "--second", str(SECOND), "--json"])
+    assert result.exit_code == 0, result.output
+    humans = {row["codebook"]: row for row in json.loads(result.output)["second_annotator"]}
+    test_ids = {item.id for item in load_gold(GOLD, shared_data) if item.split == "test"}
+    assert humans["jihadist-narratives"]["sentences"] == len(test_ids & set(load_second(SECOND))) == len(test_ids)
+    for row in humans.values():
+        # The gold labels are consistent enough that a second careful reading agrees far above chance.
+        assert row["labelled"] and row["micro_f1"] > 0.8 and row["kappa"] > 0.8
+        assert 0 <= row["detector_micro_f1"] <= 1

@@ -153,7 +153,7 @@ class CodebookScores:
     rule_detections: int
     calibration: Calibration
 
-    def _total(self) -> FrameScore:
+    def totals(self) -> FrameScore:
         total = FrameScore("micro")
         for score in self.frames:
             total.true_positives += score.true_positives
@@ -163,15 +163,15 @@ class CodebookScores:
 
     @property
     def micro_precision(self) -> float:
-        return self._total().precision
+        return self.totals().precision
 
     @property
     def micro_recall(self) -> float:
-        return self._total().recall
+        return self.totals().recall
 
     @property
     def micro_f1(self) -> float:
-        return self._total().f1
+        return self.totals().f1
 
     @property
     def macro_f1(self) -> float:
@@ -260,3 +260,76 @@ def analyser_detector(analyser: Any) -> Detector:
         return [Detection(span.label, float(span.score or 0.0), span.attributes.get("method", "rule"))
                 for span in output.spans]
     return detect
+
+
+def load_second(path: Path) -> dict[str, frozenset[str]]:
+    """A second annotator's frames for gold sentences: JSONL lines `{"id": ..., "frames": [label, ...]}`.
+
+    Kept apart from the gold file so the first labels stay the reference and the second only measures how
+    far two careful people agree, which is the ceiling any detector's score should be read against."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise GoldError(str(path), None, f"cannot read: {error}") from error
+    found: dict[str, frozenset[str]] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise GoldError(str(path), number, f"not JSON: {error}") from error
+        frames = record.get("frames") if isinstance(record, dict) else None
+        if not isinstance(frames, list) or "id" not in record:
+            raise GoldError(str(path), number, "expected an object with 'id' and a 'frames' list")
+        labels = [frame.get("label") if isinstance(frame, dict) else frame for frame in frames]
+        if not all(isinstance(label, str) for label in labels):
+            raise GoldError(str(path), number, "every frame must be a label or an object with a 'label'")
+        key = str(record["id"])
+        if key in found:
+            raise GoldError(str(path), number, f"id {key!r} is annotated twice")
+        found[key] = frozenset(labels)
+    return found
+
+
+@dataclass
+class HumanAgreement:
+    """The second annotator scored like a detector against the gold labels, plus chance-corrected agreement."""
+
+    codebook: str
+    sentences: int
+    scores: CodebookScores
+    kappa: float | None  # Cohen's, over every (sentence, frame of this codebook) decision
+    alpha: float | None  # Krippendorff's nominal alpha over the same decisions
+
+    @property
+    def labelled(self) -> bool:
+        """Whether either annotator gave a frame of this codebook on these sentences (else F1 says nothing)."""
+        total = self.scores.totals()
+        return bool(total.true_positives + total.false_positives + total.false_negatives)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"codebook": self.codebook, "sentences": self.sentences, "labelled": self.labelled,
+                "micro_precision": round(self.scores.micro_precision, 4),
+                "micro_recall": round(self.scores.micro_recall, 4), "micro_f1": round(self.scores.micro_f1, 4),
+                "kappa": None if self.kappa is None else round(self.kappa, 4),
+                "alpha": None if self.alpha is None else round(self.alpha, 4)}
+
+
+def human_agreement(gold: list[GoldItem], second: dict[str, frozenset[str]],
+                    frames_by_codebook: dict[str, list[str]]) -> list[HumanAgreement]:
+    """Per codebook, on the gold sentences that have a second annotation."""
+    from frameline.analysis.frames_annotation import cohen_kappa, krippendorff_alpha
+
+    shared = [item for item in gold if item.id in second]
+    # Scored by id, not text: a few gold texts occur twice (in different corpora or splits).
+    by_id = [GoldItem(item.id, item.split, item.id, item.frames) for item in shared]
+    scores = evaluate(lambda key: [Detection(frame, 1.0, "human") for frame in sorted(second[key])],
+                      by_id, frames_by_codebook)
+    results = []
+    for score, (codebook, frames) in zip(scores, frames_by_codebook.items()):
+        first = [int(frame in item.frames) for item in shared for frame in frames]
+        other = [int(frame in second[item.id]) for item in shared for frame in frames]
+        results.append(HumanAgreement(codebook, len(shared), score, cohen_kappa(first, other),
+                                      krippendorff_alpha([[a, b] for a, b in zip(first, other)])))
+    return results
