@@ -6,7 +6,8 @@ analyser's `analyse` (the path the pipeline takes: sentence splitting,
 normalisation, cue automaton, patterns, the models, spans and labels) on one core.
 By default the analyser a fresh workspace gets: cues plus the models shipped
 with the package; `--rules-only` measures the cues alone.
-Prints sentences per second; the issue's target is 5,000 without embeddings.
+Prints sentences per second (the best of `--repeat` passes, after a first batch
+that pays the one-time costs); the issue's target is 5,000 without embeddings.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def main() -> None:
     parser.add_argument("--with-model", type=Path,
                         help="a workspace whose trained frame models to load, or a folder of frames-*.model files")
     parser.add_argument("--rules-only", action="store_true", help="the codebooks' cues and patterns, no model")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed passes over the documents; the best is the figure (a shared machine only adds noise)")
     arguments = parser.parse_args()
     documents, sentences = real_documents(arguments.sentences)
     if arguments.with_model and sorted(arguments.with_model.glob("frames-*.model")):
@@ -67,16 +70,28 @@ def main() -> None:
     else:
         analyser = FrameAnalyser.from_workspace(None)
     analyser.setup()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    spans = 0
-    for start in range(0, len(documents), 500):
-        outputs = analyser.analyse(documents[start:start + 500])
-        spans += sum(len(output.spans) for output in outputs.values())
-    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    # The first batch also pays one-time costs (the models' stacked weights, lazy imports, compiled patterns):
+    # timed apart, so the passes measure the steady rate a long analysis run sees.
+    first_started = time.process_time()
+    analyser.analyse(documents[:10])
+    first_call = time.process_time() - first_started
+    passes = []
+    for _ in range(max(1, arguments.repeat)):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        spans = 0
+        for start in range(0, len(documents), 500):
+            outputs = analyser.analyse(documents[start:start + 500])
+            spans += sum(len(output.spans) for output in outputs.values())
+        passes.append((time.perf_counter() - started, time.process_time() - cpu_started))
+    seconds = min(wall for wall, _ in passes)
+    cpu_seconds = min(cpu for _, cpu in passes)
     # CPU time is the per-core figure on a shared machine; wall time is what a user waits on an idle one.
-    print(json.dumps({"documents": len(documents), "sentences": sentences, "seconds": round(seconds, 3),
-                      "cpu_seconds": round(cpu_seconds, 3), "sentences_per_second": round(sentences / seconds),
-                      "sentences_per_cpu_second": round(sentences / cpu_seconds), "frame_spans": spans,
+    print(json.dumps({"documents": len(documents), "sentences": sentences, "passes": len(passes),
+                      "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
+                      "sentences_per_second": round(sentences / seconds),
+                      "sentences_per_cpu_second": round(sentences / cpu_seconds),
+                      "sentences_per_cpu_second_each_pass": [round(sentences / cpu) for _, cpu in passes],
+                      "first_batch_cpu_seconds": round(first_call, 3), "frame_spans": spans,
                       "config_version": analyser.config_version()}, indent=1))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from frameline.codebook import packaged_codebooks, parse_codebook
 from frameline.codebook.matcher import CodebookMatcher
 
@@ -62,6 +65,18 @@ def test_patterns_and_negative_cues():
     assert find("The crusader states launched a crusade against terror.") == []
 
 
+def test_a_pattern_hit_inside_a_sentence_is_found_after_a_match_that_ran_across_sentences():
+    book = BOOK + """      - id: bombed-civilians
+        regex: "jets bombed .{0,40}civilians"
+"""
+    text = "The jets bombed the base. Jets bombed civilians."
+    hits = CodebookMatcher([parse_codebook(book)]).find(text)
+    # Run over the whole text, the first match would span both sentences (and be dropped as such) and hide
+    # the second sentence's own match.
+    assert [(hit.sentence_index, [text[item.start:item.end] for item in hit.evidence]) for hit in hits] == [
+        (1, ["Jets bombed civilians"])]
+
+
 def test_evidence_offsets_are_into_the_original_text():
     text = "Said:  «the CRUSADERS — and the apostate-army»."
     hits = CodebookMatcher([parse_codebook(BOOK)]).find(text)
@@ -100,3 +115,16 @@ def test_the_default_war_patterns_match_the_communique_sentence_shapes():
     assert "war" in frames("IS killed 60 VSO militants in Mare city.")
     assert "war" in frames("50 of the Syrian army troops killed in the night raid.")
     assert "war" not in frames("50 ISIS militants killed by Turkish strikes on IS positions.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=list("ab  \t\n\r"), max_size=30))
+def test_collapsed_offsets_map_back_to_the_first_character_at_or_after(text):
+    from frameline.codebook.matcher import _Collapsed
+
+    collapsed = _Collapsed(text)
+    assert "  " not in collapsed.text and not any(char in collapsed.text for char in "\t\n\r")
+    for index in range(len(text) + 1):  # every character and the end
+        expected = next((position for position in range(len(collapsed.text) + 1)
+                         if collapsed.to_spaced(position) >= index), len(collapsed.text))
+        assert collapsed.to_collapsed(index) == expected, (text, index)

@@ -1,4 +1,4 @@
-"""Patterns are skipped on texts that lack a word they cannot match without, and the results do not change."""
+"""Patterns are skipped on sentences that lack a word they cannot match without, and the results do not change."""
 
 from __future__ import annotations
 
@@ -68,9 +68,9 @@ class _Counting:
     def __init__(self, compiled, calls):
         self.compiled, self.calls = compiled, calls
 
-    def finditer(self, text):
+    def finditer(self, text, *window):
         self.calls.append(self.compiled.pattern)
-        return self.compiled.finditer(text)
+        return self.compiled.finditer(text, *window)
 
 
 def test_a_text_without_a_patterns_words_is_not_scanned_by_it():

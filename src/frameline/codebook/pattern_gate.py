@@ -6,10 +6,11 @@ and most documents contain none of a given pattern's words; running the regular
 expression anyway costs a scan of the whole text per pattern.  The parse tree
 of the expression says which words are mandatory: a literal run at the top
 level, or a group every alternative of which starts with a literal.  If none
-of those words occurs in the text (one Aho-Corasick pass finds them all), the
-pattern cannot match and is not run, so results are identical.  Patterns with
-nothing mandatory of three letters or more, flags or the `regex` engine are
-always run.
+of those words occurs in a sentence (one Aho-Corasick pass over the text finds
+them all), the pattern cannot match there, and the matcher runs it only over
+the sentences that hold a word of each of its sets.  Patterns with nothing
+mandatory of three letters or more, flags or the `regex` engine run over every
+sentence.
 """
 
 from __future__ import annotations
