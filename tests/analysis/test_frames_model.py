@@ -50,3 +50,39 @@ def test_model_files_are_compressed_and_the_uncompressed_format_still_loads():
     assert pickle.loads(plain[len(_PLAIN_MAGIC):])["codebook"] == "counter-narratives"
     held = ["Troops retook the bridge."]
     assert FrameClassifier.from_bytes(plain).predict(held) == FrameClassifier.from_bytes(blob).predict(held)
+
+
+def test_word_credits_add_up_to_the_models_decision_and_name_the_words_behind_it():
+    model = FrameClassifier.train(packaged_codebook("counter-narratives"), TEXTS, LABELS, min_positives=3)
+    frames, weights, intercepts, _ = model._stack()
+    held = ["Government TROOPS recaptured the village.", "Families fled their homes.", "تحرير الموصل",
+            "Nothing here at all"]
+    decisions = np.asarray(_weighted(hashed_counts(held), model.features) @ weights, dtype=np.float64)
+    for frame in frames:
+        credits = model.word_credits(held, frame)
+        assert [len(item) for item in credits] == [5, 4, 2, 4]  # one credit per word
+        sums = [float(item.sum()) for item in credits]
+        assert np.allclose(sums, decisions[:, frames.index(frame)], atol=1e-5)  # the whole decision, shared out
+    [victory], [displaced] = model.word_evidence([held[0]], [["official-victory"]]), \
+        model.word_evidence([held[1]], [["humanitarian-cost"]])
+    words = [held[0][start:end] for start, end in victory["official-victory"]]
+    assert any("recaptured" in item for item in words)  # spans in the text as written (capitals kept)
+    assert any("TROOPS" in item or "recaptured" in item for item in words)
+    assert any("fled" in held[1][start:end] for start, end in displaced["humanitarian-cost"])
+
+
+def test_a_sentence_only_the_model_found_carries_the_words_as_evidence():
+    from frameline.analysis.frames import FrameAnalyser
+
+    codebook = packaged_codebook("counter-narratives")
+    model = FrameClassifier.train(codebook, TEXTS, LABELS, min_positives=3, threshold=0.5)
+    analyser = FrameAnalyser([codebook], {codebook.id: model.to_bytes()})
+    text = "Rain fell. Iraqi forces took the town."  # no counter cue there; the model learnt "forces", "town"
+    spans = [span for span in analyser.analyse_text(text).spans if span.attributes["method"] == "model"]
+    assert spans, "the model should find the second sentence"
+    for span in spans:
+        evidence = span.attributes["evidence"]
+        assert evidence and all(item["rule"] == "model" for item in evidence)
+        for item in evidence:
+            assert span.start <= item["start"] < item["end"] <= span.end
+            assert text[item["start"]:item["end"]] == item["text"]

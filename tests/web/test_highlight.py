@@ -70,6 +70,10 @@ def test_hover_evidence_reads_the_frame_analysers_cue_list():
     cued = Span(1, 0, 10, "frame", "steadfastness", 0.8, "frames", "1",
                 {"evidence": [{"start": 0, "end": 4, "text": "until", "rule": "cue-en"}], "method": "rule"})
     assert evidence(cued, "until victory") == "cues: “until” (cue-en) via rule"
+    learnt = Span(1, 0, 13, "frame", "steadfastness", 0.7, "frames", "1",
+                  {"evidence": [{"start": 0, "end": 5, "text": "until", "rule": "model"},
+                                {"start": 6, "end": 13, "text": "victory", "rule": "model"}], "method": "model"})
+    assert evidence(learnt, "until victory") == "words the model weighed most: “until”, “victory”"
     assert evidence(Span(1, 0, 5, "entity", "place", 1.0, "e", "1", {"matched": "Mosul"}), "Mosul") == "matched: Mosul"
     assert evidence(Span(1, 0, 5, "quote", "quote", 1.0, "q", "1"), "Hello there") == "Hello"
 

@@ -55,6 +55,9 @@ TOKEN = re.compile(r"(?u)\b\w[\w']*\b")
 MODEL_THRESHOLD = 0.9
 
 
+EVIDENCE_WORDS = 3  # the words shown as evidence for a sentence only the model found
+
+
 class ModelError(ValueError):
     """A model file that cannot be used (not ours, corrupt, or for another codebook)."""
 
@@ -172,6 +175,39 @@ class FrameClassifier:
         return {frame: np.clip(calibrator.predict(decisions[:, column]), 0.0, 1.0).tolist()
                 for column, (frame, calibrator) in enumerate(zip(frames, calibrators))}
 
+    def word_evidence(self, sentences: list[str], frame_ids: list[list[str]]) -> list[dict[str, list[tuple[int, int]]]]:
+        """Per sentence, frame -> the (start, end) spans of its words that raised the model's score most.
+
+        Up to `EVIDENCE_WORDS` words with a positive credit (`word_credits`) are kept, neighbours joined into
+        one span: the words that made a sentence no cue matched read as the frame, for the analyst to check."""
+        import numpy as np
+
+        frames = self._stack()[0]
+        prepared = _FeatureCredit(self, sentences)
+        results: list[dict[str, list[tuple[int, int]]]] = [{} for _ in sentences]
+        for frame_id in sorted({frame for wanted in frame_ids for frame in wanted if frame in frames}):
+            rows = [row for row, wanted in enumerate(frame_ids) if frame_id in wanted]
+            for row, credit in zip(rows, prepared.credits(frame_id, rows)):
+                ranked = sorted(np.flatnonzero(credit > 0), key=lambda index: -credit[index])[:EVIDENCE_WORDS]
+                spans: list[list[int]] = []
+                for index in sorted(int(index) for index in ranked):
+                    if spans and spans[-1][1] == index - 1:
+                        spans[-1][1] = index
+                    else:
+                        spans.append([index, index])
+                if spans:
+                    results[row][frame_id] = [prepared.word_span(row, left, right) for left, right in spans]
+        return results
+
+    def word_credits(self, sentences: list[str], frame_id: str) -> list[Any]:
+        """Per sentence, each word's share of the model's decision for the frame (before the intercept).
+
+        The decision of a linear model is a sum of one term per feature, so each word is credited with the
+        terms of the features that read it, a feature's term shared among its words by their letters (a
+        word's own feature is all its own; a pair or a letter n-gram across two words is split).  The credits
+        of a sentence add up to its decision less the intercept."""
+        return _FeatureCredit(self, sentences).credits(frame_id, list(range(len(sentences))))
+
     def add_predictions(self, codebook: Codebook, text: str, sentences: list[tuple[int, int]],
                         found: list[SentenceFrame], probabilities: dict[str, list[float]] | None = None,
                         ) -> list[SentenceFrame]:
@@ -199,6 +235,17 @@ class FrameClassifier:
                     start, end = sentences[index]
                     added.append(SentenceFrame(frame_id, frame.name, codebook.id, codebook.version, start, end, index,
                                                round(probability, 4), "model", model_probability=round(probability, 4)))
+        by_sentence: dict[int, list[SentenceFrame]] = {}
+        for item in added:
+            by_sentence.setdefault(item.sentence_index, []).append(item)
+        if by_sentence:  # one pass over the features of the sentences only the model found
+            indices = sorted(by_sentence)
+            words = self.word_evidence([text[sentences[index][0]:sentences[index][1]] for index in indices],
+                                       [[item.frame_id for item in by_sentence[index]] for index in indices])
+            for index, spans in zip(indices, words):
+                start = sentences[index][0]
+                for item in by_sentence[index]:
+                    item.evidence = [(start + left, start + right, "model") for left, right in spans.get(item.frame_id, [])]
         return sorted([*found, *added], key=lambda item: (item.sentence_index, item.frame_id))
 
     def to_bytes(self) -> bytes:
@@ -237,6 +284,57 @@ class FrameClassifier:
             raise ModelError(f"cannot read the model: {error}") from error
         return cls(data["codebook"], data["codebook_version"], data["features"], data["classifiers"],
                    data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD))
+
+
+class _FeatureCredit:
+    """The feature occurrences of some sentences, weighed as `FrameClassifier.predict` weighs them."""
+
+    def __init__(self, model: FrameClassifier, sentences: list[str]) -> None:
+        import numpy as np
+
+        from frameline.analysis.ngram_hashing import feature_occurrences
+        from frameline.text.normalize import normalize_with_offsets
+
+        self.model = model
+        self.normalized = [normalize_with_offsets(sentence) for sentence in sentences]
+        found = self.found = feature_occurrences([item.text for item in self.normalized], HASH_FEATURES, CHAR_SIZES,
+                                                 TOKEN)
+        # Each (sentence, column) value: 1 + log count, times IDF, L2-normalised per sentence.
+        keys = found.rows * HASH_FEATURES + found.columns
+        unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        unique_rows = unique // HASH_FEATURES
+        values = (1.0 + np.log(counts)) * model.features[unique % HASH_FEATURES]
+        norms = np.sqrt(np.bincount(unique_rows, weights=values ** 2, minlength=len(sentences)))
+        self.per_occurrence = (values / np.maximum(norms[unique_rows], 1e-12) / counts)[inverse]
+        letters_before = np.concatenate([[0], np.cumsum(found.letters)])
+        self.letters = letters_before[found.ends] - letters_before[found.starts]
+        self.row_first = np.searchsorted(found.word_rows, np.arange(len(sentences)))
+        self.row_last = np.searchsorted(found.word_rows, np.arange(len(sentences)), side="right")
+        self._tokens: dict[int, list[Any]] = {}
+
+    def credits(self, frame_id: str, rows: list[int]) -> list[Any]:
+        import numpy as np
+
+        frames, weights, _, _ = self.model._stack()
+        found = self.found
+        wanted = np.zeros(len(self.normalized), dtype=bool)
+        wanted[rows] = True
+        keep = wanted[found.rows] & (self.letters > 0)
+        term = self.per_occurrence[keep] * weights[found.columns[keep], frames.index(frame_id)] / self.letters[keep]
+        # Spread each term over its letters: a running sum of +term at its start and -term at its end.
+        size = len(found.letters) + 1
+        density = np.cumsum(np.bincount(found.starts[keep], weights=term, minlength=size)
+                            - np.bincount(found.ends[keep], weights=term, minlength=size))[:-1] * found.letters
+        summed = np.concatenate([[0.0], np.cumsum(density)])
+        credit = summed[found.word_ends] - summed[found.word_starts]
+        return [credit[self.row_first[row]:self.row_last[row]] for row in rows]
+
+    def word_span(self, row: int, first: int, last: int) -> tuple[int, int]:
+        """Words first..last of a sentence -> their span in the sentence as given (before normalisation)."""
+        if row not in self._tokens:
+            self._tokens[row] = list(TOKEN.finditer(self.normalized[row].text))
+        tokens = self._tokens[row]
+        return self.normalized[row].to_original(tokens[first].start(), tokens[last].end())
 
 
 def model_version(blob: bytes) -> str:

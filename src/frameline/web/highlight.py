@@ -88,8 +88,11 @@ def evidence(span: Span, text: str) -> str:
     attributes = span.attributes or {}
     found = attributes.get("evidence")
     if isinstance(found, list) and found:
-        cues = [f"“{item.get('text', '')}”" + (f" ({item['rule']})" if item.get("rule") else "")
-                for item in found[:6] if isinstance(item, dict)]
+        items = [item for item in found[:6] if isinstance(item, dict)]
+        if items and all(item.get("rule") == "model" for item in items):  # a sentence only the model found
+            words = ", ".join(f"“{item.get('text', '')}”" for item in items)
+            return f"words the model weighed most: {words}"[:400]
+        cues = [f"“{item.get('text', '')}”" + (f" ({item['rule']})" if item.get("rule") else "") for item in items]
         prefix = "cues: " if cues else ""
         return (prefix + ", ".join(cues) + (f" via {attributes['method']}" if attributes.get("method") else ""))[:400]
     if found:
