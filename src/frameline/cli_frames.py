@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from frameline.cli_codebook import WorkspaceOption, user_errors
+
+if TYPE_CHECKING:
+    from frameline.analysis.frames_eval import CodebookScores
 
 eval_app = typer.Typer(no_args_is_help=True, help="Score detectors against a gold set.")
 
@@ -41,6 +44,8 @@ def eval_frames(
     second: Annotated[Optional[Path], typer.Option(
         "--second", help="A second annotator's frames (JSONL: id, frames) for some gold sentences: "
                          "report how far the two annotators agree, beside this detector on the same sentences.")] = None,
+    by_corpus: Annotated[bool, typer.Option(
+        "--by-corpus", help="Also score each corpus of the gold file (its lines' source.corpus) on its own.")] = False,
     workspace: WorkspaceOption = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -60,6 +65,12 @@ def eval_frames(
         detect = analyser_detector(analyser)
         detections = {item.text: detect(item.text) for item in items}
         results = evaluate(detections.__getitem__, items, label_space)
+        corpora: dict[str, list] = {}
+        if by_corpus:
+            for item in items:
+                corpora.setdefault(str(item.source.get("corpus") or "(text)"), []).append(item)
+        per_corpus = {corpus: evaluate(detections.__getitem__, members, label_space)
+                      for corpus, members in sorted(corpora.items())}
         humans, alongside = [], []
         if second_labels is not None:
             humans = human_agreement(items, second_labels, label_space)
@@ -69,6 +80,10 @@ def eval_frames(
         report = {"gold": str(gold), "split": split, "sentences": len(items),
                   "config_version": analyser.config_version(),
                   "codebooks": [result.as_dict() for result in results]}
+        if by_corpus:
+            report["by_corpus"] = {corpus: {"sentences": len(corpora[corpus]),
+                                            "codebooks": [_brief(result) for result in scores]}
+                                   for corpus, scores in per_corpus.items()}
         if second_labels is not None:
             report["second_annotator"] = [{**human.as_dict(), "detector_micro_f1": round(mine.micro_f1, 4)}
                                           for human, mine in zip(humans, alongside)]
@@ -90,6 +105,11 @@ def eval_frames(
         _console().print("reliability: " + ", ".join(
             f"{row['lower']:.1f}-{row['upper']:.1f}: {row['accuracy']:.2f} of {row['count']}"
             for row in result.calibration.bins))
+    if per_corpus:
+        table = Table("corpus", "sentences", *(f"{result.codebook} P/R/F1" for result in results), title="by corpus")
+        for corpus, scores in per_corpus.items():
+            table.add_row(escape(corpus), str(len(corpora[corpus])), *(_cell(score) for score in scores))
+        _console().print(table)
     for human, mine in zip(humans, alongside):
         if not human.labelled:
             _console().print(f"{escape(human.codebook)}: second annotator on {human.sentences} of these sentences: "
@@ -103,6 +123,22 @@ def eval_frames(
                          f"Krippendorff's alpha {alpha} · this detector on the same sentences: "
                          f"F1 {mine.micro_f1:.3f}")
 
+
+
+def _cell(result: CodebookScores) -> str:
+    brief = _brief(result)
+    if not brief["gold"] and not brief["detections"]:
+        return "-"
+    return (f"{brief['micro_precision']:.2f}/{brief['micro_recall']:.2f}/{brief['micro_f1']:.2f} "
+            f"({brief['gold']} gold, {brief['detections']} found)")
+
+
+def _brief(result: CodebookScores) -> dict[str, Any]:
+    """A codebook's micro scores on part of the gold set, without the per-frame rows."""
+    totals = result.totals()
+    return {"codebook": result.codebook, "micro_precision": round(result.micro_precision, 4),
+            "micro_recall": round(result.micro_recall, 4), "micro_f1": round(result.micro_f1, 4),
+            "gold": totals.support, "detections": totals.true_positives + totals.false_positives}
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Train classifiers from annotations and cue-labelled silver data.")

@@ -81,3 +81,24 @@ def test_pipeline_stores_frames_and_reruns_only_frames_after_a_codebook_edit(tmp
     path.write_text(path.read_text(encoding="utf-8").replace("jubilant,", ""), encoding="utf-8")
     assert analyze(store, workspace, only=["frames"], workers=1)["frames"].documents == 2
     store.close()
+
+
+def test_a_batch_gives_each_document_what_it_gets_alone_model_evidence_included(shared_data):
+    import csv
+
+    from frameline.analysis.base import DocumentInput
+
+    with open(shared_data / "isis-tweets" / "IsisFanboy.csv", encoding="utf-8", errors="replace") as handle:
+        tweets = [row["tweets"] or "" for _, row in zip(range(600), csv.DictReader(handle))]
+    documents = [DocumentInput(index + 1, "\n".join(tweets[start:start + 12]))
+                 for index, start in enumerate(range(0, len(tweets), 12))]
+    analyser = FrameAnalyser.from_workspace(None)
+    batch = analyser.analyse(documents)
+
+    def spans(output):
+        return [(span.start, span.end, span.label, span.score, span.attributes) for span in output.spans]
+
+    learnt = [span for output in batch.values() for span in output.spans if span.attributes["method"] == "model"]
+    assert len(learnt) > 10 and all(span.attributes["evidence"] for span in learnt)
+    for document in documents:
+        assert spans(batch[document.id]) == spans(analyser.analyse_text(document.text)), document.id

@@ -131,3 +131,18 @@ def test_cli_reports_the_second_annotator_beside_the_detector(shared_data):
         # The gold labels are consistent enough that a second careful reading agrees far above chance.
         assert row["labelled"] and row["micro_f1"] > 0.8 and row["kappa"] > 0.8
         assert 0 <= row["detector_micro_f1"] <= 1
+
+
+def test_cli_scores_each_corpus_on_its_own(shared_data):
+    result = CliRunner().invoke(app, ["eval", "frames", "--gold", str(GOLD), "--split", "dev",
+                                      "--data-dir", str(shared_data), "--by-corpus", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    corpora = report["by_corpus"]
+    assert {"ptc", "isis-tweets", "isis-texts"} <= set(corpora)
+    assert sum(row["sentences"] for row in corpora.values()) == report["sentences"]
+    for whole in report["codebooks"]:
+        parts = [book for row in corpora.values() for book in row["codebooks"] if book["codebook"] == whole["codebook"]]
+        gold = sum(frame["support"] for frame in whole["frames"])
+        found = sum(frame["true_positives"] + frame["false_positives"] for frame in whole["frames"])
+        assert sum(part["gold"] for part in parts) == gold and sum(part["detections"] for part in parts) == found

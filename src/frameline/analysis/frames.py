@@ -100,14 +100,17 @@ class FrameAnalyser(Analyser):
             counts = hashed_counts(pieces) if pieces else None  # one hashing pass shared by every codebook's model
             for codebook_id, model in self._models.items():
                 batch_probabilities[codebook_id] = model.predict(pieces, counts)
-        outputs, offset = {}, 0
+        found, offset = {}, 0
         for document in batch:
             count = len(sentences[document.id])
             probabilities = {codebook_id: {frame: values[offset:offset + count] for frame, values in by_frame.items()}
                              for codebook_id, by_frame in batch_probabilities.items()}
-            outputs[document.id] = self.analyse_text(document.text, sentences[document.id], probabilities)
+            found[document.id] = self._detect(document.text, sentences[document.id], probabilities, explain=False)
             offset += count
-        return outputs
+        for codebook_id, model in self._models.items():  # evidence words for the whole batch at once
+            model.explain([(document.text, item) for document in batch for item in found[document.id]
+                           if item.codebook == codebook_id and item.method == "model"])
+        return {document.id: self._output(document.text, found[document.id]) for document in batch}
 
     def sentence_probabilities(self, text: str, sentences: list[tuple[int, int]]) -> dict[int, dict[str, float]]:
         """Sentence index -> frame -> the machine's confidence: the model's probability for every frame of a
@@ -141,6 +144,10 @@ class FrameAnalyser(Analyser):
     def analyse_text(self, text: str, sentences: list[tuple[int, int]] | None = None,
                      probabilities: dict[str, dict[str, list[float]]] | None = None) -> AnalysisOutput:
         """One document's frame spans and labels; also what `eval` and the tests call."""
+        return self._output(text, self._detect(text, sentences, probabilities))
+
+    def _detect(self, text: str, sentences: list[tuple[int, int]] | None,
+                probabilities: dict[str, dict[str, list[float]]] | None, explain: bool = True) -> list[SentenceFrame]:
         if self._matcher is None:
             self.setup()
         assert self._matcher is not None
@@ -151,7 +158,11 @@ class FrameAnalyser(Analyser):
                  for hit in self._matcher.find(text, sentences)]
         for codebook_id, model in self._models.items():
             found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
-                                          (probabilities or {}).get(codebook_id))
+                                          (probabilities or {}).get(codebook_id), explain=explain)
+        return found
+
+    @staticmethod
+    def _output(text: str, found: list[SentenceFrame]) -> AnalysisOutput:
         output = AnalysisOutput()
         for item in found:
             output.spans.append(SpanDraft(item.start, item.end, LAYER, item.frame_id, item.score, item.attributes(text)))

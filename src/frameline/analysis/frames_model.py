@@ -188,7 +188,10 @@ class FrameClassifier:
         for frame_id in sorted({frame for wanted in frame_ids for frame in wanted if frame in frames}):
             rows = [row for row, wanted in enumerate(frame_ids) if frame_id in wanted]
             for row, credit in zip(rows, prepared.credits(frame_id, rows)):
-                ranked = sorted(np.flatnonzero(credit > 0), key=lambda index: -credit[index])[:EVIDENCE_WORDS]
+                # Rounded, so equal words tie the same way whatever else is in the batch (a running sum over
+                # the batch's buffer leaves noise in the last digits); ties go to the earlier word.
+                rounded = np.round(credit, 9)
+                ranked = sorted(np.flatnonzero(rounded > 0), key=lambda index: -rounded[index])[:EVIDENCE_WORDS]
                 spans: list[list[int]] = []
                 for index in sorted(int(index) for index in ranked):
                     if spans and spans[-1][1] == index - 1:
@@ -210,11 +213,12 @@ class FrameClassifier:
 
     def add_predictions(self, codebook: Codebook, text: str, sentences: list[tuple[int, int]],
                         found: list[SentenceFrame], probabilities: dict[str, list[float]] | None = None,
-                        ) -> list[SentenceFrame]:
+                        explain: bool = True) -> list[SentenceFrame]:
         """Score the rule hits of this codebook and add the sentences the model finds on its own.
 
         `probabilities` (frame -> one per sentence) can be computed beforehand for a whole batch,
-        which is far faster than one call per document."""
+        which is far faster than one call per document; so can the evidence words of the sentences
+        only the model found (`explain=False` here, then `explain` once for the batch)."""
         if not sentences:
             return found
         if probabilities is None:
@@ -235,18 +239,24 @@ class FrameClassifier:
                     start, end = sentences[index]
                     added.append(SentenceFrame(frame_id, frame.name, codebook.id, codebook.version, start, end, index,
                                                round(probability, 4), "model", model_probability=round(probability, 4)))
-        by_sentence: dict[int, list[SentenceFrame]] = {}
-        for item in added:
-            by_sentence.setdefault(item.sentence_index, []).append(item)
-        if by_sentence:  # one pass over the features of the sentences only the model found
-            indices = sorted(by_sentence)
-            words = self.word_evidence([text[sentences[index][0]:sentences[index][1]] for index in indices],
-                                       [[item.frame_id for item in by_sentence[index]] for index in indices])
-            for index, spans in zip(indices, words):
-                start = sentences[index][0]
-                for item in by_sentence[index]:
-                    item.evidence = [(start + left, start + right, "model") for left, right in spans.get(item.frame_id, [])]
+        if explain:
+            self.explain([(text, item) for item in added])
         return sorted([*found, *added], key=lambda item: (item.sentence_index, item.frame_id))
+
+    def explain(self, detections: list[tuple[str, SentenceFrame]]) -> None:
+        """Give each detection only the model made (with the text it is in) its evidence words, in one pass over
+        all their sentences: the array work costs about the same for one sentence as for a thousand."""
+        by_sentence: dict[str, list[SentenceFrame]] = {}  # the same sentence in two posts: explained once
+        for text, item in detections:
+            by_sentence.setdefault(text[item.start:item.end], []).append(item)
+        if not by_sentence:
+            return
+        pieces = list(by_sentence)
+        words = self.word_evidence(pieces, [sorted({item.frame_id for item in by_sentence[piece]}) for piece in pieces])
+        for piece, spans in zip(pieces, words):
+            for item in by_sentence[piece]:
+                item.evidence = [(item.start + left, item.start + right, "model")
+                                 for left, right in spans.get(item.frame_id, [])]
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
