@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,17 +57,7 @@ def load_gold(path: Path, data_dir: Path | None = None, skip_unresolved: bool = 
     data_dir = data_dir or default_data_dir()
     items: list[GoldItem] = []
     cache: dict[Path, str] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise GoldError(str(path), None, f"cannot read: {error}") from error
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise GoldError(str(path), number, f"not JSON: {error}") from error
+    for number, record in _records(path):
         if not isinstance(record, dict) or not isinstance(record.get("frames", []), list):
             raise GoldError(str(path), number, "expected an object with 'text' (or 'source') and a 'frames' list")
         text = record.get("text")
@@ -88,6 +78,22 @@ def load_gold(path: Path, data_dir: Path | None = None, skip_unresolved: bool = 
         items.append(GoldItem(str(record.get("id", number)), str(record.get("split", "test")), text,
                               frozenset(labels), record.get("source") or {}))
     return items
+
+
+def _records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) for every non-blank line of a JSONL file; a bad line is named."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise GoldError(str(path), None, f"cannot read: {error}") from error
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise GoldError(str(path), number, f"not JSON: {error}") from error
+        yield number, record
 
 
 def _resolve(source: dict[str, Any], data_dir: Path, cache: dict[Path, str], path: str, number: int) -> str | None:
@@ -267,18 +273,8 @@ def load_second(path: Path) -> dict[str, frozenset[str]]:
 
     Kept apart from the gold file so the first labels stay the reference and the second only measures how
     far two careful people agree, which is the ceiling any detector's score should be read against."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise GoldError(str(path), None, f"cannot read: {error}") from error
     found: dict[str, frozenset[str]] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise GoldError(str(path), number, f"not JSON: {error}") from error
+    for number, record in _records(path):
         frames = record.get("frames") if isinstance(record, dict) else None
         if not isinstance(frames, list) or "id" not in record:
             raise GoldError(str(path), number, "expected an object with 'id' and a 'frames' list")
