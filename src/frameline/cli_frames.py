@@ -124,7 +124,6 @@ def eval_frames(
                          f"F1 {mine.micro_f1:.3f}")
 
 
-
 def _cell(result: CodebookScores) -> str:
     brief = _brief(result)
     if not brief["gold"] and not brief["detections"]:

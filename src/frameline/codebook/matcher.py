@@ -376,6 +376,7 @@ class _Collapsed:
         self.text = text
         self._starts: list[int] = []  # collapsed index where a shift begins
         self._shifts: list[int] = []  # characters removed before it
+        self._spaced_starts: list[int] = []  # where each shift begins in the uncollapsed text
         if "  " not in text and not any(char in text for char in "\t\n\r\f\v"):
             return
         pieces, removed, position = [], 0, 0
