@@ -49,3 +49,22 @@ def test_python_dash_m_frameline_cli_has_every_command():
                                 timeout=120)
         assert result.returncode == 0, (command, result.stderr[-2000:])
         assert "Usage" in result.stdout
+
+
+def test_train_frames_reports_the_decision_layer_it_fitted(workspace, tmp_path):
+    import json
+
+    from frameline.analysis.frames_model import FrameClassifier, model_path
+
+    pairs = [("Iraqi forces recaptured the town.", ["official-victory"]), ("Troops retook the bridge.", ["official-victory"]),
+             ("Civilians fled the fighting.", ["humanitarian-cost"]), ("The old city lies in ruins.", ["humanitarian-cost"]),
+             ("It rained today.", []), ("The market opened.", []), ("A new school was built.", [])]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"text": text, "split": "train", "frames": frames}) + "\n"
+                            for text, frames in pairs * 40), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "frames", "--gold", str(gold), "--silver", "0", "--folds", "2",
+                                      "-w", str(workspace.path)])
+    assert result.exit_code == 0, result.output
+    assert "decision layer on 280 hand-labelled sentences, out of fold" in result.output
+    model = FrameClassifier.from_bytes(model_path(workspace, "counter-narratives").read_bytes())
+    assert model.decision is not None and model.decision.metrics["passages"] == 280

@@ -194,6 +194,14 @@ def train_frames(
                 table.add_row(frame, f"{scores['precision']:.2f}", f"{scores['recall']:.2f}", f"{scores['f1']:.2f}",
                               str(scores["support"]))
             _console().print(table)
+        decision = row.get("decision")
+        if decision:
+            held = decision["out_of_fold"]
+            _console().print(f"  decision layer on {decision['passages']} hand-labelled sentences, out of fold: "
+                             f"micro P {held['precision']:.3f} R {held['recall']:.3f} F1 {held['f1']:.3f}")
+        elif "micro_f1" in row:
+            _console().print("  no decision layer (too few hand-labelled framed sentences): every rule hit counts, "
+                             "and the model adds sentences above its threshold")
 
 
 annotate_app = typer.Typer(invoke_without_command=True, help="Accept, reject or add frame labels on sentences.")

@@ -65,8 +65,9 @@ def test_the_table_is_fitted_only_on_gold_sentences_no_cue_was_written_from(tmp_
     def item(id_, split):
         return GoldItem(id_, split, "text", frozenset())
 
-    assert untuned(item("q017", "dev")) and untuned(item("t6056", "train")) and untuned(item("t7310", "train"))
+    assert untuned(item("q017", "dev")) and untuned(item("t6056", "train")) and untuned(item("t7770", "train"))
     assert not untuned(item("g001", "dev")) and not untuned(item("t6055", "train"))
+    assert not untuned(item("t7771", "train"))  # drawn by uncertainty sampling
     assert not untuned(item("q100", "test")) and not untuned(item("t9000", "test"))  # test never tunes
     gold = tmp_path / "gold.jsonl"
     war = "The soldiers of the Caliphate fight on until victory or martyrdom."

@@ -90,9 +90,10 @@ def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from()
 
 
 @pytest.mark.skipif(not (DATA / "ptc").is_dir(), reason="../shared/data/ptc is needed for the PTC sentences of dev")
-def test_the_shipped_model_adds_what_the_cues_miss_on_dev_and_keeps_every_rule_detection():
+def test_the_shipped_model_adds_what_the_cues_miss_on_dev_and_drops_only_what_its_decision_layer_doubts():
     """On the dev sentences no cue was ever written from (batch 4, ids q...) the model must find frames the
-    cues miss; on the whole dev split (whose older part the cues were tuned on) it may cost only a little F1."""
+    cues miss; on the whole dev split (whose older part the cues were tuned on) it may cost only a little F1.
+    A cue's sentence is dropped only by a decision layer (`frames_decision`), the jihadist codebook's."""
     from frameline.analysis.frames_calibration import untuned as no_cue_written_from
 
     dev = [item for item in load_gold(GOLD, DATA) if item.split == "dev"]
@@ -107,11 +108,15 @@ def test_the_shipped_model_adds_what_the_cues_miss_on_dev_and_keeps_every_rule_d
     jihadist = "jihadist-narratives"
     assert scores(with_model, untuned)[jihadist].micro_f1 > scores(rules_only, untuned)[jihadist].micro_f1 + 0.02
     assert scores(with_model, untuned)[jihadist].micro_recall > scores(rules_only, untuned)[jihadist].micro_recall
-    # On the older dev batches the cues were tuned, so there every sentence the model adds looks like a cost; the
-    # threshold is set on untuned sentences and may give up a little of that (0.717 against 0.748, 2026-12-02).
+    # On the older dev batches the cues were tuned, so there every sentence the model adds, and every cue
+    # sentence the decision layer drops, looks like a cost (0.706 against 0.748, 2026-12-02, session 17).
     whole_model, whole_rules = scores(with_model, dev), scores(rules_only, dev)
     for book in frames:
-        assert whole_model[book].micro_f1 >= whole_rules[book].micro_f1 - 0.05
-    for item in dev[:150]:  # the model adds sentences; it never removes what a cue found
+        assert whole_model[book].micro_f1 >= whole_rules[book].micro_f1 - 0.06
+    dropped = 0
+    for item in dev[:150]:
         ruled = {(span.start, span.label) for span in rules_only.analyse_text(item.text).spans}
-        assert ruled <= {(span.start, span.label) for span in with_model.analyse_text(item.text).spans}
+        kept = {(span.start, span.label) for span in with_model.analyse_text(item.text).spans}
+        assert {label for _, label in ruled - kept} <= set(frames[jihadist])
+        dropped += len(ruled - kept)
+    assert 0 < dropped

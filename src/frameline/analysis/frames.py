@@ -9,7 +9,9 @@ Layered, as the codebook issue asks:
 2. model: the workspace's classifier for a codebook when `frameline train
    frames` has stored one, else the one shipped for a default codebook
    (`frames_default`); its calibrated probabilities add the sentences the cues
-   miss (and score the ones they find);
+   miss (and score the ones they find); where the model carries a decision
+   layer (`frames_decision`), that layer decides each sentence and frame from
+   both layers' evidence, and may drop a cue's sentence it doubts;
 3. combiner (`frames_combine`): each document gets one label per frame, with a
    score and its evidence sentences.
 

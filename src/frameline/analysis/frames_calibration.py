@@ -29,12 +29,15 @@ if TYPE_CHECKING:
     from frameline.analysis.frames_eval import GoldItem
 
 PRIOR_STRENGTH = 5.0
-# Gold sentences no cue was ever written from: dev batch 4 (ids q...) and train batch 6 (t6056-t7310), labelled
-# after the cue rounds that read the rest.  On the sentences the cues were written from, the rules are right
+# Gold sentences no cue was ever written from: dev batch 4 (ids q...) and train batches 6 and 7 (t6056-t7770),
+# labelled after the cue rounds that read the rest.  On the sentences the cues were written from, the rules are right
 # more often than they will be on new text, so a table fitted there claims too much (test ECE 0.217 with the
 # table fitted on all of dev).  A cue round that reads batch 6's errors must move this line.
 UNTUNED_DEV_PREFIX = "q"
 UNTUNED_TRAIN_FIRST = 6056
+# Batches after this one were drawn by uncertainty sampling, not at random: no cue was written from them either,
+# but their mix of easy and hard sentences is not that of new text, so the tables fitted here do not read them.
+UNTUNED_TRAIN_LAST = 7770
 # A codebook and kind of text with fewer rule detections than this on the untuned sentences is fitted on them
 # plus the older dev batches (the counter cues, nearly everywhere: their frames' own domain, news, is held
 # mostly by the older batches).
@@ -59,38 +62,38 @@ def untuned(item: GoldItem) -> bool:
         return item.id.startswith(UNTUNED_DEV_PREFIX)
     if item.split == "train":
         number = item.id[1:]
-        return item.id.startswith("t") and number.isdigit() and int(number) >= UNTUNED_TRAIN_FIRST
+        return item.id.startswith("t") and number.isdigit() and UNTUNED_TRAIN_FIRST <= int(number) <= UNTUNED_TRAIN_LAST
     return False
 
 
-# Fitted on tests/analysis/data/frames-gold.jsonl (`rule_detections`), 2026-12-02, after the session-15 cue round,
-# codebooks jihadist-narratives and counter-narratives as of that date.  Jihadist, on the untuned sentences only
-# (dev batch 4 and train batch 6): posts 253 detections, 216 right; prose 87, 49 right.  Counter, too few there
-# (posts 19, 1 right; prose 10, 2 right), so with the older dev batches too: posts 21, prose 29 in all.
+# Fitted on tests/analysis/data/frames-gold.jsonl (`rule_detections`), 2026-12-02, session 17, with train batch 7
+# added to the untuned sentences; codebooks as of the session-15 cue round.  Jihadist, on the untuned sentences only
+# (dev batch 4, train batches 6 and 7): posts 318 detections, 271 right; prose 107, 60 right.  Counter, too few there
+# (posts 22, 2 right; prose 12, 2 right), so with the older dev batches too: posts 24, prose 31 in all.
 # "*" is the kind's own precision (shrunk towards the codebook's).
 RELIABILITY: dict[str, dict[str, dict[str, float]]] = {
     "counter-narratives": {
         "post": {
-            "*": 0.15, "delegitimise-group": 0.194, "humanitarian-cost": 0.109, "official-victory": 0.075,
-            "threat-persistence": 0.125,
+            "*": 0.166, "delegitimise-group": 0.203, "humanitarian-cost": 0.149, "official-victory": 0.083,
+            "threat-persistence": 0.138,
         },
         "prose": {
-            "*": 0.556, "celebration": 0.397, "delegitimise-group": 0.798, "humanitarian-cost": 0.361,
-            "official-victory": 0.648, "threat-persistence": 0.722,
+            "*": 0.523, "celebration": 0.373, "delegitimise-group": 0.718, "humanitarian-cost": 0.351,
+            "official-victory": 0.634, "threat-persistence": 0.624,
         },
     },
     "jihadist-narratives": {
         "post": {
-            "*": 0.852, "belonging": 0.696, "brutality": 0.71, "call-to-act-abroad": 0.752, "crusader-enemy": 0.951,
-            "delegitimise-state": 0.95, "mercy": 0.877, "pan-islamic-victimhood": 0.71,
-            "recruitment-mobilisation": 0.918, "sectarian-enemy": 0.94, "steadfastness": 0.933, "utopia": 0.855,
-            "victimhood": 0.854, "war": 0.813,
+            "*": 0.851, "belonging": 0.626, "brutality": 0.782, "call-to-act-abroad": 0.751, "crusader-enemy": 0.953,
+            "delegitimise-state": 0.933, "mercy": 0.876, "pan-islamic-victimhood": 0.709,
+            "recruitment-mobilisation": 0.917, "sectarian-enemy": 0.919, "steadfastness": 0.866, "utopia": 0.828,
+            "victimhood": 0.826, "war": 0.84,
         },
         "prose": {
-            "*": 0.575, "belonging": 0.411, "brutality": 0.609, "caliphate-nostalgia": 0.359,
-            "crusader-enemy": 0.716, "delegitimise-state": 0.678, "mercy": 0.479, "pan-islamic-victimhood": 0.411,
-            "recruitment-mobilisation": 0.458, "sectarian-enemy": 0.882, "steadfastness": 0.705, "utopia": 0.443,
-            "victimhood": 0.431, "war": 0.414,
+            "*": 0.57, "belonging": 0.407, "brutality": 0.585, "caliphate-nostalgia": 0.357,
+            "call-to-act-abroad": 0.642, "crusader-enemy": 0.678, "delegitimise-state": 0.646, "mercy": 0.475,
+            "pan-islamic-victimhood": 0.407, "recruitment-mobilisation": 0.457, "sectarian-enemy": 0.881,
+            "steadfastness": 0.723, "utopia": 0.45, "victimhood": 0.441, "war": 0.402,
         },
     },
 }

@@ -35,6 +35,7 @@ class SentenceFrame:
     evidence: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, rule)
     rule_score: float | None = None
     model_probability: float | None = None
+    rule_weight: float = 0.0  # the matched cues' summed weight (what the decision layer reads)
 
     @classmethod
     def from_hit(cls, hit: FrameHit, score: float | None = None) -> SentenceFrame:
@@ -42,7 +43,7 @@ class SentenceFrame:
         score = hit.score if score is None else score
         return cls(hit.frame.id, hit.frame.name, hit.codebook.id, hit.codebook.version, hit.sentence[0],
                    hit.sentence[1], hit.sentence_index, score, "rule", hit.rules,
-                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=score)
+                   [(item.start, item.end, item.rule) for item in hit.evidence], rule_score=score, rule_weight=hit.weight)
 
     def attributes(self, text: str) -> dict[str, Any]:
         return {

@@ -17,6 +17,10 @@ and at 0.6 on the 1,468 untuned sentences, 0.626).  The test split, which no cue
 was written from either, is like the untuned part: there the 0.6 model gave
 0.621 against the rules' 0.583.
 
+The decision layer (`frames_decision`) is fitted the same way: on the untuned
+sentences, with the probe model's probabilities, before the model is refitted
+on all of train; a codebook with too few labels there (counter) gets none.
+
 A workspace's own model (`frameline train frames`) replaces the shipped one
 for its codebook.  Only the weights ship, not the sentences: part of the
 training text is the PTC corpus, which may not be redistributed.
@@ -113,6 +117,10 @@ def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem]
         chosen_on, curve = (held_dev, on_held_dev) if held_dev else (dev, by_threshold)
     if curve:
         model.threshold = max(THRESHOLDS, key=lambda threshold: (curve[threshold]["f1"], threshold))
+    if held_train:  # the decision layer reads the probe's probabilities on sentences neither it nor a cue saw
+        from frameline.analysis.frames_decision import fit_decision, gold_rows
+
+        model.decision = fit_decision(*gold_rows(probe, codebook, held_train + held_dev))
     model.metrics = {
         "trained_on": {"gold": source, "split": "train", "sentences": len(train),
                        "framed": sum(bool(set(item.frames) & frames) for item in train)},
@@ -122,6 +130,7 @@ def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem]
         "threshold_curve": {str(threshold): scores for threshold, scores in curve.items()},
         "dev": {str(threshold): scores for threshold, scores in by_threshold.items()},
         "dev_untuned": {str(threshold): scores for threshold, scores in on_held_dev.items()} if held_dev else {},
+        "decision": model.decision.metrics if model.decision else None,
     }
     return model
 

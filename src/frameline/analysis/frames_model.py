@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.frames_combine import SentenceFrame
+from frameline.analysis.frames_decision import FrameDecision, feature_rows
 
 if TYPE_CHECKING:
     from frameline.codebook.model import Codebook
@@ -131,6 +132,9 @@ class FrameClassifier:
     classifiers: dict[str, Any]
     metrics: dict[str, Any] = field(default_factory=dict)
     threshold: float = MODEL_THRESHOLD
+    # When fitted (`frames_decision`), it decides every sentence and frame, rule hits included, in place of
+    # `threshold`; the shipped jihadist model has one, a model trained on too few labels does not.
+    decision: FrameDecision | None = None
     _stacked: Any = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
@@ -223,6 +227,17 @@ class FrameClassifier:
             return found
         if probabilities is None:
             probabilities = self.predict([text[start:end] for start, end in sentences])
+        if self.decision is not None:
+            found, added = self._decide(codebook, text, len(sentences), sentences, found, probabilities)
+        else:
+            added = self._add_above_threshold(codebook, sentences, found, probabilities)
+        if explain:
+            self.explain([(text, item) for item in added])
+        return sorted([*found, *added], key=lambda item: (item.sentence_index, item.frame_id))
+
+    def _add_above_threshold(self, codebook: Codebook, sentences: list[tuple[int, int]], found: list[SentenceFrame],
+                             probabilities: dict[str, list[float]]) -> list[SentenceFrame]:
+        """Without a decision layer: every rule hit stays, and the model adds what passes its threshold."""
         by_key = {(item.sentence_index, item.frame_id): item for item in found}
         added = []
         for frame_id, values in probabilities.items():
@@ -239,9 +254,49 @@ class FrameClassifier:
                     start, end = sentences[index]
                     added.append(SentenceFrame(frame_id, frame.name, codebook.id, codebook.version, start, end, index,
                                                round(probability, 4), "model", model_probability=round(probability, 4)))
-        if explain:
-            self.explain([(text, item) for item in added])
-        return sorted([*found, *added], key=lambda item: (item.sentence_index, item.frame_id))
+        return added
+
+    def _decide(self, codebook: Codebook, text: str, count: int, sentences: list[tuple[int, int]],
+                found: list[SentenceFrame], probabilities: dict[str, list[float]]
+                ) -> tuple[list[SentenceFrame], list[SentenceFrame]]:
+        """With a decision layer: each (sentence, frame) is kept when its decided probability reaches the layer's
+        threshold, which is then its score; a rule hit below it is dropped (its rule score and the model's
+        probability are kept beside the score of those that stay)."""
+        import numpy as np
+
+        from frameline.analysis.frames_calibration import text_kind
+
+        assert self.decision is not None
+        frame_ids = codebook.frame_ids()
+        rows = feature_rows(frame_ids, codebook.id, count, found, probabilities, text_kind(text) == "post")
+        decided = self.decision.probabilities(rows).reshape(count, len(frame_ids))
+        column = {frame: index for index, frame in enumerate(frame_ids)}
+        kept, taken = [], set()
+        for item in found:
+            if item.codebook != codebook.id or item.frame_id not in column:
+                kept.append(item)
+                continue
+            taken.add((item.sentence_index, item.frame_id))
+            score = float(decided[item.sentence_index, column[item.frame_id]])
+            if score < self.decision.threshold:
+                continue
+            if item.frame_id in probabilities:
+                item.model_probability = round(probabilities[item.frame_id][item.sentence_index], 4)
+                item.method = "rule+model"
+            item.score = round(score, 4)
+            kept.append(item)
+        added = []
+        for index, position in zip(*np.nonzero(decided >= self.decision.threshold)):
+            frame_id = frame_ids[position]
+            if (index, frame_id) in taken or frame_id not in probabilities:
+                continue
+            frame = codebook.frame(frame_id)
+            start, end = sentences[index]
+            probability = round(probabilities[frame_id][index], 4)
+            added.append(SentenceFrame(frame_id, frame.name, codebook.id, codebook.version, start, end, int(index),
+                                       round(float(decided[index, position]), 4), "model",
+                                       model_probability=probability))
+        return kept, added
 
     def explain(self, detections: list[tuple[str, SentenceFrame]]) -> None:
         """Give each detection only the model made (with the text it is in) its evidence words, in one pass over
@@ -271,7 +326,8 @@ class FrameClassifier:
         buffer.write(MODEL_MAGIC)
         payload = io.BytesIO()
         pickle.dump({"codebook": self.codebook, "codebook_version": self.codebook_version, "features": self.features,
-                     "classifiers": self.classifiers, "metrics": self.metrics, "threshold": self.threshold}, payload,
+                     "classifiers": self.classifiers, "metrics": self.metrics, "threshold": self.threshold,
+                     "decision": self.decision.to_dict() if self.decision else None}, payload,
                     protocol=pickle.HIGHEST_PROTOCOL)
         buffer.write(zlib.compress(payload.getvalue(), 6))
         return buffer.getvalue()
@@ -293,7 +349,8 @@ class FrameClassifier:
         except Exception as error:  # a truncated or corrupt file can fail in many ways
             raise ModelError(f"cannot read the model: {error}") from error
         return cls(data["codebook"], data["codebook_version"], data["features"], data["classifiers"],
-                   data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD))
+                   data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD),
+                   FrameDecision.from_dict(data.get("decision")))
 
 
 class _FeatureCredit:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.frames_annotation import sentence_labels
-from frameline.analysis.frames_model import FrameClassifier
+from frameline.analysis.frames_model import MODEL_THRESHOLD, FrameClassifier
 from frameline.codebook.matcher import CodebookMatcher
 from frameline.store.annotations import list_annotations
 from frameline.text.sentences import split_sentences
@@ -43,10 +43,12 @@ class TrainingSet:
     texts: list[str] = field(default_factory=list)
     labels: list[set[str]] = field(default_factory=list)
     origins: dict[str, int] = field(default_factory=dict)  # annotations / gold / silver -> count
+    origin: list[str] = field(default_factory=list)  # per sentence
 
     def add(self, text: str, frames: set[str], origin: str) -> None:
         self.texts.append(text)
         self.labels.append(frames)
+        self.origin.append(origin)
         self.origins[origin] = self.origins.get(origin, 0) + 1
 
 
@@ -106,8 +108,9 @@ def _add_silver(store: SqlStore, codebooks: list[Codebook], sets: dict[str, Trai
             sets[codebook.id].add(text, set(), "silver")
 
 
-def cross_validate(codebook: Codebook, training: TrainingSet, folds: int = 3, seed: int = 13) -> dict[str, Any]:
-    """Out-of-fold predictions at the model's threshold: per-frame and micro precision, recall, F1."""
+def _out_of_fold(codebook: Codebook, training: TrainingSet, folds: int, seed: int) -> dict[str, list[float]]:
+    """Frame -> each sentence's probability from the model of the folds that did not hold it (stratified by
+    whether a sentence has any frame)."""
     indices = list(range(len(training.texts)))
     random.Random(seed).shuffle(indices)
     framed = [i for i in indices if training.labels[i]]
@@ -115,25 +118,35 @@ def cross_validate(codebook: Codebook, training: TrainingSet, folds: int = 3, se
     assignment = {}
     for position, index in enumerate(framed + unframed):
         assignment[index] = position % folds
-    counts = {frame: [0, 0, 0] for frame in codebook.frame_ids()}  # tp, fp, fn
+    predictions = {frame: [0.0] * len(indices) for frame in codebook.frame_ids()}
     for fold in range(folds):
         train = [i for i in indices if assignment[i] != fold]
         held = [i for i in indices if assignment[i] == fold]
         if not held:
             continue
         model = FrameClassifier.train(codebook, [training.texts[i] for i in train], [training.labels[i] for i in train])
-        predicted = model.predict([training.texts[i] for i in held])
-        for frame_id in codebook.frame_ids():
-            values = predicted.get(frame_id, [0.0] * len(held))
+        for frame_id, values in model.predict([training.texts[i] for i in held]).items():
             for probability, index in zip(values, held):
-                truth = frame_id in training.labels[index]
-                guess = probability >= model.threshold
-                if guess and truth:
-                    counts[frame_id][0] += 1
-                elif guess:
-                    counts[frame_id][1] += 1
-                elif truth:
-                    counts[frame_id][2] += 1
+                predictions[frame_id][index] = probability
+    return predictions
+
+
+def cross_validate(codebook: Codebook, training: TrainingSet, folds: int = 3, seed: int = 13,
+                   predictions: dict[str, list[float]] | None = None) -> dict[str, Any]:
+    """Out-of-fold predictions at the model's threshold: per-frame and micro precision, recall, F1."""
+    if predictions is None:
+        predictions = _out_of_fold(codebook, training, folds, seed)
+    counts = {frame: [0, 0, 0] for frame in codebook.frame_ids()}  # tp, fp, fn
+    for frame_id in codebook.frame_ids():
+        for probability, labels in zip(predictions[frame_id], training.labels):
+            truth = frame_id in labels
+            guess = probability >= MODEL_THRESHOLD
+            if guess and truth:
+                counts[frame_id][0] += 1
+            elif guess:
+                counts[frame_id][1] += 1
+            elif truth:
+                counts[frame_id][2] += 1
     frames = {}
     for frame_id, (tp, fp, fn) in counts.items():
         if tp + fp + fn:
@@ -144,14 +157,28 @@ def cross_validate(codebook: Codebook, training: TrainingSet, folds: int = 3, se
     tp, fp, fn = (sum(values[i] for values in counts.values()) for i in range(3))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    return {"folds": folds, "sentences": len(indices), "micro_precision": round(precision, 4),
+    return {"folds": folds, "sentences": len(training.texts), "micro_precision": round(precision, 4),
             "micro_recall": round(recall, 4),
             "micro_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
             "frames": frames, "origins": dict(training.origins)}
 
 
-def train_codebook(codebook: Codebook, training: TrainingSet, folds: int = 3) -> FrameClassifier:
-    metrics = cross_validate(codebook, training, folds) if folds >= 2 else {"origins": dict(training.origins)}
+def train_codebook(codebook: Codebook, training: TrainingSet, folds: int = 3, seed: int = 13) -> FrameClassifier:
+    """The model on every training sentence, its cross-validated scores, and a decision layer
+    (`frames_decision`) fitted on the out-of-fold probabilities of the hand-labelled sentences (annotations and
+    gold; never silver, whose labels are the rules' own output) when they hold enough framed ones."""
+    from frameline.analysis.frames_decision import fit_decision, passage_rows
+
     model = FrameClassifier.train(codebook, training.texts, training.labels)
-    model.metrics = metrics
+    if folds < 2:
+        model.metrics = {"origins": dict(training.origins)}
+        return model
+    predictions = _out_of_fold(codebook, training, folds, seed)
+    model.metrics = cross_validate(codebook, training, folds, seed, predictions)
+    human = [index for index, origin in enumerate(training.origin) if origin != "silver"]
+    if human:
+        model.decision = fit_decision(*passage_rows(
+            codebook, [training.texts[i] for i in human], [training.labels[i] for i in human],
+            {frame: [predictions[frame][i] for i in human] for frame in model.classifiers}))
+    model.metrics["decision"] = model.decision.metrics if model.decision else None
     return model
