@@ -28,7 +28,9 @@ def test_every_default_codebook_ships_a_model_trained_on_the_current_codebook_an
         assert summary["trained_on"] == {**summary["trained_on"], "gold": f"{GOLD.name}@{gold_hash}", "split": "train"}
         assert summary["sha256"] == hashlib.sha256(blob).hexdigest()[:16]
         assert "test" not in summary["threshold_chosen_on"]["splits"]  # never test
-        assert summary["threshold_chosen_on"]["untuned"]
+        assert summary["threshold_chosen_on"]["held_out_train"] > 0  # scored by a probe that never saw them
+        # Jihadist labels abound on the untuned sentences; the counter ones (22) are too few, so dev joins them.
+        assert summary["threshold_chosen_on"]["untuned"] == (codebook.id == "jihadist-narratives")
 
 
 def test_a_fresh_workspace_uses_the_shipped_models_and_its_own_replaces_them(tmp_path):
@@ -63,7 +65,7 @@ def test_training_is_byte_for_byte_reproducible_and_never_reads_test(tmp_path):
         build(trimmed, tmp_path / "out", DATA)
 
 
-def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from():
+def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from(monkeypatch):
     """The cues were tuned on the older dev batches, where they look better than on new text; the threshold is
     chosen on the untuned dev batch and the untuned train batch (scored by a probe model that did not learn
     from it), and the shipped model is then fitted on all of train."""
@@ -75,6 +77,11 @@ def test_the_threshold_is_chosen_on_held_out_sentences_no_cue_was_written_from()
     older_dev = [item for item in items if item.split == "dev" and not untuned(item)][:40]
     held_dev = [item for item in items if item.split == "dev" and untuned(item)][:40]
     codebook = packaged_codebook("jihadist-narratives")
+    # Too few of the codebook's labels on the 80 untuned sentences: the 40 older dev sentences join them.
+    few = train_default(codebook, older_train + held_train, older_dev + held_dev, "slice")
+    assert few.metrics["threshold_chosen_on"] == {"splits": ["dev", "train"], "untuned": False,
+                                                  "sentences": 120, "held_out_train": 40}
+    monkeypatch.setattr("frameline.analysis.frames_default.MIN_THRESHOLD_LABELS", 1)
     model = train_default(codebook, older_train + held_train, older_dev + held_dev, "slice")
     assert model.metrics["threshold_chosen_on"] == {"splits": ["dev", "train"], "untuned": True,
                                                     "sentences": 80, "held_out_train": 40}
@@ -109,7 +116,7 @@ def test_the_shipped_model_adds_what_the_cues_miss_on_dev_and_drops_only_what_it
     assert scores(with_model, untuned)[jihadist].micro_f1 > scores(rules_only, untuned)[jihadist].micro_f1 + 0.02
     assert scores(with_model, untuned)[jihadist].micro_recall > scores(rules_only, untuned)[jihadist].micro_recall
     # On the older dev batches the cues were tuned, so there every sentence the model adds, and every cue
-    # sentence the decision layer drops, looks like a cost (0.706 against 0.748, 2026-12-02, session 17).
+    # sentence the decision layer drops, looks like a cost (0.695 against 0.748, 2026-12-02, session 17).
     whole_model, whole_rules = scores(with_model, dev), scores(rules_only, dev)
     for book in frames:
         assert whole_model[book].micro_f1 >= whole_rules[book].micro_f1 - 0.06

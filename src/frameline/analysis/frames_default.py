@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 PACKAGED_DIR = Path(__file__).parent / "models" / "frames"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+MIN_THRESHOLD_LABELS = 100  # labels of the codebook on the untuned sentences, below which all of dev joins them
 
 
 def packaged_path(codebook_id: str, folder: Path = PACKAGED_DIR) -> Path:
@@ -98,7 +99,8 @@ def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem]
     Its threshold is the best micro-F1 (ties: the higher) on the gold sentences no cue was written from
     (`frames_calibration.untuned`): the untuned dev sentences, plus the untuned train batch scored by a
     probe model fitted on the rest of train (a threshold chosen on held-out sentences, then the model refitted
-    on everything).  Without untuned sentences, all of dev decides."""
+    on everything).  Where those hold fewer than `MIN_THRESHOLD_LABELS` of the codebook's labels, all of dev
+    joins them; without untuned sentences, all of dev decides."""
     from frameline.analysis.frames_calibration import untuned
 
     frames = set(codebook.frame_ids())
@@ -112,7 +114,13 @@ def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem]
     by_threshold, on_held_dev = _dev_scores(model, codebook, dev, held_dev) if dev else ({}, {})
     if held_train:
         probe = fit([item for item in train if not untuned(item)])
-        chosen_on, curve = held_train + held_dev, _dev_scores(probe, codebook, held_train + held_dev)[0]
+        chosen_on = held_train + held_dev
+        if sum(len(set(item.frames) & frames) for item in chosen_on) < MIN_THRESHOLD_LABELS:
+            # Too few of the codebook's labels there for the curve to mean anything (the counter frames: 22 on
+            # the untuned sentences, where the chosen threshold swung from 0.95 to 0.3 as train batches were
+            # added); the older dev batches join them, the probe having seen none of dev.
+            chosen_on = held_train + dev
+        curve = _dev_scores(probe, codebook, chosen_on)[0]
     else:
         chosen_on, curve = (held_dev, on_held_dev) if held_dev else (dev, by_threshold)
     if curve:
@@ -125,8 +133,8 @@ def train_default(codebook: Codebook, train: list[GoldItem], dev: list[GoldItem]
         "trained_on": {"gold": source, "split": "train", "sentences": len(train),
                        "framed": sum(bool(set(item.frames) & frames) for item in train)},
         "threshold_chosen_on": {"splits": sorted({item.split for item in chosen_on}),
-                                "untuned": bool(held_train or held_dev), "sentences": len(chosen_on),
-                                "held_out_train": len(held_train)},
+                                "untuned": bool(held_train or held_dev) and all(untuned(item) for item in chosen_on),
+                                "sentences": len(chosen_on), "held_out_train": len(held_train)},
         "threshold_curve": {str(threshold): scores for threshold, scores in curve.items()},
         "dev": {str(threshold): scores for threshold, scores in by_threshold.items()},
         "dev_untuned": {str(threshold): scores for threshold, scores in on_held_dev.items()} if held_dev else {},
@@ -172,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
         chosen = row["threshold_curve"].get(str(row["threshold"]), {})
         on = row["threshold_chosen_on"]
         print(f"{row['codebook']}: {len(row['frames'])} frames, threshold {row['threshold']} (F1 {chosen.get('f1')} on "
-              f"{on['sentences']} {'untuned' if on['untuned'] else 'dev'} sentences), dev P/R/F1 "
+              f"{on['sentences']} {'untuned' if on['untuned'] else '+'.join(on['splits'])} sentences), dev P/R/F1 "
               f"{best.get('precision')}/{best.get('recall')}/{best.get('f1')}, {row['sha256']}")
 
 

@@ -108,9 +108,11 @@ def _add_silver(store: SqlStore, codebooks: list[Codebook], sets: dict[str, Trai
             sets[codebook.id].add(text, set(), "silver")
 
 
-def _out_of_fold(codebook: Codebook, training: TrainingSet, folds: int, seed: int) -> dict[str, list[float]]:
-    """Frame -> each sentence's probability from the model of the folds that did not hold it (stratified by
-    whether a sentence has any frame)."""
+def _out_of_fold(codebook: Codebook, training: TrainingSet, folds: int, seed: int
+                 ) -> tuple[dict[str, list[float]], dict[str, list[list[float]]]]:
+    """Frame -> each training text's probability from the model of the folds that did not hold it (stratified
+    by whether a text has any frame), and frame -> the same model's probability for each of its sentences (as
+    the analyser cuts it), for the decision layer."""
     indices = list(range(len(training.texts)))
     random.Random(seed).shuffle(indices)
     framed = [i for i in indices if training.labels[i]]
@@ -118,7 +120,9 @@ def _out_of_fold(codebook: Codebook, training: TrainingSet, folds: int, seed: in
     assignment = {}
     for position, index in enumerate(framed + unframed):
         assignment[index] = position % folds
+    cuts = [split_sentences(text) or [(0, len(text))] for text in training.texts]
     predictions = {frame: [0.0] * len(indices) for frame in codebook.frame_ids()}
+    by_sentence = {frame: [[0.0] * len(cut) for cut in cuts] for frame in codebook.frame_ids()}
     for fold in range(folds):
         train = [i for i in indices if assignment[i] != fold]
         held = [i for i in indices if assignment[i] == fold]
@@ -128,14 +132,21 @@ def _out_of_fold(codebook: Codebook, training: TrainingSet, folds: int, seed: in
         for frame_id, values in model.predict([training.texts[i] for i in held]).items():
             for probability, index in zip(values, held):
                 predictions[frame_id][index] = probability
-    return predictions
+        pieces = [(index, training.texts[index][start:end]) for index in held for start, end in cuts[index]]
+        for frame_id, values in model.predict([piece for _, piece in pieces]).items():
+            position: dict[int, int] = {}
+            for probability, (index, _) in zip(values, pieces):
+                at = position.get(index, 0)
+                by_sentence[frame_id][index][at] = probability
+                position[index] = at + 1
+    return predictions, by_sentence
 
 
 def cross_validate(codebook: Codebook, training: TrainingSet, folds: int = 3, seed: int = 13,
                    predictions: dict[str, list[float]] | None = None) -> dict[str, Any]:
     """Out-of-fold predictions at the model's threshold: per-frame and micro precision, recall, F1."""
     if predictions is None:
-        predictions = _out_of_fold(codebook, training, folds, seed)
+        predictions = _out_of_fold(codebook, training, folds, seed)[0]
     counts = {frame: [0, 0, 0] for frame in codebook.frame_ids()}  # tp, fp, fn
     for frame_id in codebook.frame_ids():
         for probability, labels in zip(predictions[frame_id], training.labels):
@@ -173,12 +184,12 @@ def train_codebook(codebook: Codebook, training: TrainingSet, folds: int = 3, se
     if folds < 2:
         model.metrics = {"origins": dict(training.origins)}
         return model
-    predictions = _out_of_fold(codebook, training, folds, seed)
+    predictions, by_sentence = _out_of_fold(codebook, training, folds, seed)
     model.metrics = cross_validate(codebook, training, folds, seed, predictions)
     human = [index for index, origin in enumerate(training.origin) if origin != "silver"]
     if human:
         model.decision = fit_decision(*passage_rows(
             codebook, [training.texts[i] for i in human], [training.labels[i] for i in human],
-            {frame: [predictions[frame][i] for i in human] for frame in model.classifiers}))
+            {frame: [value for i in human for value in by_sentence[frame][i]] for frame in model.classifiers}))
     model.metrics["decision"] = model.decision.metrics if model.decision else None
     return model
