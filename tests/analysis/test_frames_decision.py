@@ -160,3 +160,25 @@ def test_workspace_training_fits_a_layer_on_hand_labelled_sentences_only():
         few.add(text, labels, "annotations")
     small = train_codebook(codebook, few, folds=2)
     assert small.decision is None and small.metrics["decision"] is None
+
+
+def test_uncertainty_sampling_reads_the_decided_probability_the_analyser_keeps_spans_by():
+    """`annotate --next` ranks sentences by the same probability that decides them: for the shipped jihadist
+    model, a frame's sentence probability reaches the layer's threshold exactly where the analyser marks it."""
+    from frameline.text.sentences import split_sentences
+
+    analyser = FrameAnalyser.from_workspace(None)
+    analyser.setup()
+    jihadist = analyser._models["jihadist-narratives"]
+    assert jihadist.decision is not None
+    frames = set(packaged_codebook("jihadist-narratives").frame_ids())
+    text = ("The soldiers of the Caliphate continue until victory or martyrdom. The Crusaders and the rafidah bomb "
+            "our women and children in Mosul. Iraqi forces declared victory. It rained in Baghdad.")
+    sentences = split_sentences(text)
+    scores = analyser.sentence_probabilities(text, sentences)
+    marked = {(span.start, span.label) for span in analyser.analyse_text(text).spans if span.label in frames}
+    assert marked
+    for index, (start, _) in enumerate(sentences):
+        assert set(scores[index]) >= frames
+        for frame in frames:
+            assert ((start, frame) in marked) == (scores[index][frame] >= jihadist.decision.threshold), frame

@@ -115,14 +115,16 @@ class FrameAnalyser(Analyser):
         return {document.id: self._output(document.text, found[document.id]) for document in batch}
 
     def sentence_probabilities(self, text: str, sentences: list[tuple[int, int]]) -> dict[int, dict[str, float]]:
-        """Sentence index -> frame -> the machine's confidence: the model's probability for every frame of a
-        codebook that has a model, else the rule score where a rule fired (for uncertainty sampling)."""
+        """Sentence index -> frame -> the machine's confidence (for uncertainty sampling): the decision layer's
+        probability for every frame of a codebook whose model has one, else the model's probability for every
+        frame of a codebook that has a model, else the rule score where a rule fired."""
         if self._matcher is None:
             self.setup()
         assert self._matcher is not None
         scores: dict[int, dict[str, float]] = {}
         kind = text_kind(text)
-        for hit in self._matcher.find(text, sentences):
+        hits = self._matcher.find(text, sentences)
+        for hit in hits:
             if hit.codebook.id not in self._models:
                 scores.setdefault(hit.sentence_index, {})[hit.frame.id] = rule_confidence(
                     hit.codebook.id, hit.frame.id, hit.weight, kind)
@@ -132,8 +134,18 @@ class FrameAnalyser(Analyser):
             from frameline.analysis.frames_model import hashed_counts
 
             counts = hashed_counts(pieces)
-        for model in self._models.values():
-            for frame_id, values in model.predict(pieces, counts).items():
+        for codebook_id, model in self._models.items():
+            predicted = model.predict(pieces, counts) if pieces else {}
+            if model.decision is not None and pieces:
+                codebook = self._codebooks[codebook_id]
+                found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight, kind))
+                         for hit in hits if hit.codebook.id == codebook_id]
+                decided = model.decided(codebook, text, len(sentences), found, predicted)
+                for index in range(len(sentences)):
+                    for column, frame_id in enumerate(codebook.frame_ids()):
+                        scores.setdefault(index, {})[frame_id] = float(decided[index, column])
+                continue
+            for frame_id, values in predicted.items():
                 for index, probability in enumerate(values):
                     scores.setdefault(index, {})[frame_id] = probability
         return scores

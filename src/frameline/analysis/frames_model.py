@@ -264,12 +264,9 @@ class FrameClassifier:
         probability are kept beside the score of those that stay)."""
         import numpy as np
 
-        from frameline.analysis.frames_calibration import text_kind
-
         assert self.decision is not None
         frame_ids = codebook.frame_ids()
-        rows = feature_rows(frame_ids, codebook.id, count, found, probabilities, text_kind(text) == "post")
-        decided = self.decision.probabilities(rows).reshape(count, len(frame_ids))
+        decided = self.decided(codebook, text, count, found, probabilities)
         column = {frame: index for index, frame in enumerate(frame_ids)}
         kept, taken = [], set()
         for item in found:
@@ -297,6 +294,16 @@ class FrameClassifier:
                                        round(float(decided[index, position]), 4), "model",
                                        model_probability=probability))
         return kept, added
+
+    def decided(self, codebook: Codebook, text: str, count: int, found: list[SentenceFrame],
+                probabilities: dict[str, list[float]]) -> Any:
+        """The decision layer's probability per sentence (rows) and frame of `codebook` (columns, in codebook
+        order), from the rule hits in `found` and the model's `probabilities`."""
+        from frameline.analysis.frames_calibration import text_kind
+
+        assert self.decision is not None
+        rows = feature_rows(codebook.frame_ids(), codebook.id, count, found, probabilities, text_kind(text) == "post")
+        return self.decision.probabilities(rows).reshape(count, len(codebook.frame_ids()))
 
     def explain(self, detections: list[tuple[str, SentenceFrame]]) -> None:
         """Give each detection only the model made (with the text it is in) its evidence words, in one pass over
