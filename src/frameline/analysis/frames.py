@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from frameline.analysis.base import Analyser, AnalysisOutput, DocumentInput, LabelDraft
-from frameline.analysis.frames_calibration import rule_confidence, text_kind
+from frameline.analysis.frames_calibration import rule_confidence, rule_frames, text_kind
 from frameline.analysis.frames_combine import SentenceFrame, combine_document
 from frameline.codebook.matcher import CodebookMatcher
 from frameline.codebook.model import Codebook, parse_codebook
@@ -138,8 +138,7 @@ class FrameAnalyser(Analyser):
             predicted = model.predict(pieces, counts) if pieces else {}
             if model.decision is not None and pieces:
                 codebook = self._codebooks[codebook_id]
-                found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight, kind))
-                         for hit in hits if hit.codebook.id == codebook_id]
+                found = rule_frames([hit for hit in hits if hit.codebook.id == codebook_id], kind)
                 decided = model.decided(codebook, text, len(sentences), found, predicted)
                 for index in range(len(sentences)):
                     for column, frame_id in enumerate(codebook.frame_ids()):
@@ -168,8 +167,7 @@ class FrameAnalyser(Analyser):
         if sentences is None:
             sentences = split_sentences(text)
         kind = text_kind(text)  # a rule's reliability depends on the kind of text (frames_calibration)
-        found = [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight, kind))
-                 for hit in self._matcher.find(text, sentences)]
+        found = rule_frames(self._matcher.find(text, sentences), kind)
         for codebook_id, model in self._models.items():
             found = model.add_predictions(self._codebooks[codebook_id], text, sentences, found,
                                           (probabilities or {}).get(codebook_id), explain=explain)

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 from frameline.codebook.matcher import rule_score
 
 if TYPE_CHECKING:
+    from frameline.analysis.frames_combine import SentenceFrame
     from frameline.analysis.frames_eval import GoldItem
+    from frameline.codebook.matcher import FrameHit
 
 PRIOR_STRENGTH = 5.0
 # Gold sentences no cue was ever written from: dev batch 4 (ids q...) and train batches 6 and 7 (t6056-t7770),
@@ -106,6 +108,14 @@ def rule_confidence(codebook: str, frame: str, weight: float, kind: str = "prose
         return rule_score(weight)
     rows = table.get(kind) or table["prose"]
     return rows.get(frame, rows["*"])
+
+
+def rule_frames(hits: Iterable[FrameHit], kind: str) -> list[SentenceFrame]:
+    """The matcher's hits as sentence detections scored by `rule_confidence` for a document of this `kind`."""
+    from frameline.analysis.frames_combine import SentenceFrame
+
+    return [SentenceFrame.from_hit(hit, rule_confidence(hit.codebook.id, hit.frame.id, hit.weight, kind))
+            for hit in hits]
 
 
 def fit(detections: Iterable[tuple[str, str, str, bool]],

@@ -141,20 +141,6 @@ def _micro(predicted: Any, truth: Any) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def _calibration_error(scores: Any, truth: Any, bins: int = 10) -> float:
-    import numpy as np
-
-    if not len(scores):
-        return 0.0
-    which = np.minimum((scores * bins).astype(int), bins - 1)
-    total = 0.0
-    for value in range(bins):
-        inside = which == value
-        if inside.any():
-            total += inside.sum() * abs(scores[inside].mean() - truth[inside].mean())
-    return float(total / len(scores))
-
-
 def _fit_weights(rows: Any, truth: Any) -> Any:
     from sklearn.linear_model import LogisticRegression
 
@@ -175,6 +161,8 @@ def fit_decision(rows: Any, truth: Any, groups: list[int], units: list[int] | No
     probability among its rows (5 folds by passage); the scores reported are those, at that threshold.  None
     when fewer than `MIN_POSITIVES` units carry their frame."""
     import numpy as np
+
+    from frameline.analysis.frames_eval import calibration
 
     rows, truth = np.asarray(rows, dtype=float), np.asarray(truth, dtype=bool)
     _, unit_of = np.unique(np.arange(len(truth)) if units is None else np.asarray(units), return_inverse=True)
@@ -203,8 +191,8 @@ def fit_decision(rows: Any, truth: Any, groups: list[int], units: list[int] | No
                "out_of_fold": {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
                                "rule_precision": round(float(unit_truth[decided & unit_rule].mean()), 4)
                                if (decided & unit_rule).any() else 0.0,
-                               "calibration_error": round(_calibration_error(unit_scores[decided],
-                                                                             unit_truth[decided]), 4)}}
+                               "calibration_error": round(calibration(
+                                   zip(unit_scores[decided].tolist(), unit_truth[decided].tolist())).ece, 4)}}
     return FrameDecision([round(float(value), 6) for value in fitted.coef_.ravel()],
                          round(float(fitted.intercept_[0]), 6), threshold, metrics)
 
@@ -227,8 +215,7 @@ def passage_rows(codebook: Any, texts: list[str], labels: list[set[str]],
     frame) unit, for `fit_decision`."""
     import numpy as np
 
-    from frameline.analysis.frames_calibration import rule_confidence, text_kind
-    from frameline.analysis.frames_combine import SentenceFrame
+    from frameline.analysis.frames_calibration import rule_frames, text_kind
     from frameline.codebook.matcher import CodebookMatcher
     from frameline.text.sentences import split_sentences
 
@@ -239,8 +226,7 @@ def passage_rows(codebook: Any, texts: list[str], labels: list[set[str]],
     for number, (text, frames) in enumerate(zip(texts, labels)):
         sentences = split_sentences(text) or [(0, len(text))]
         kind = text_kind(text)
-        found = [SentenceFrame.from_hit(hit, rule_confidence(codebook.id, hit.frame.id, hit.weight, kind))
-                 for hit in matcher.find(text, sentences)]
+        found = rule_frames(matcher.find(text, sentences), kind)
         probabilities = {frame: values[offset:offset + len(sentences)] for frame, values in predicted.items()}
         offset += len(sentences)
         blocks.append(feature_rows(frame_ids, codebook.id, len(sentences), found, probabilities, kind == "post"))

@@ -228,7 +228,7 @@ class FrameClassifier:
         if probabilities is None:
             probabilities = self.predict([text[start:end] for start, end in sentences])
         if self.decision is not None:
-            found, added = self._decide(codebook, text, len(sentences), sentences, found, probabilities)
+            found, added = self._decide(codebook, text, sentences, found, probabilities)
         else:
             added = self._add_above_threshold(codebook, sentences, found, probabilities)
         if explain:
@@ -256,7 +256,7 @@ class FrameClassifier:
                                                round(probability, 4), "model", model_probability=round(probability, 4)))
         return added
 
-    def _decide(self, codebook: Codebook, text: str, count: int, sentences: list[tuple[int, int]],
+    def _decide(self, codebook: Codebook, text: str, sentences: list[tuple[int, int]],
                 found: list[SentenceFrame], probabilities: dict[str, list[float]]
                 ) -> tuple[list[SentenceFrame], list[SentenceFrame]]:
         """With a decision layer: each (sentence, frame) is kept when its decided probability reaches the layer's
@@ -266,7 +266,7 @@ class FrameClassifier:
 
         assert self.decision is not None
         frame_ids = codebook.frame_ids()
-        decided = self.decided(codebook, text, count, found, probabilities)
+        decided = self.decided(codebook, text, len(sentences), found, probabilities)
         column = {frame: index for index, frame in enumerate(frame_ids)}
         kept, taken = [], set()
         for item in found:
