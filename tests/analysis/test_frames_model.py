@@ -86,3 +86,20 @@ def test_a_sentence_only_the_model_found_carries_the_words_as_evidence():
         for item in evidence:
             assert span.start <= item["start"] < item["end"] <= span.end
             assert text[item["start"]:item["end"]] == item["text"]
+
+
+def test_a_model_file_with_a_broken_decision_layer_or_field_is_a_model_error_not_a_crash():
+    import pickle
+    import zlib
+
+    from frameline.analysis.frames_decision import FEATURES
+    from frameline.analysis.frames_model import MODEL_MAGIC
+
+    model = FrameClassifier.train(packaged_codebook("counter-narratives"), TEXTS, LABELS, min_positives=3)
+    data = pickle.loads(zlib.decompress(model.to_bytes()[len(MODEL_MAGIC):]))
+    for broken in ({**data, "decision": {"features": list(FEATURES), "intercept": 0.0}},  # no weights
+                   {**data, "decision": {"features": list(FEATURES), "weights": [0.0], "intercept": "x",
+                                         "threshold": 0.5}},
+                   {key: value for key, value in data.items() if key != "codebook"}):
+        with pytest.raises(ModelError, match="incomplete"):
+            FrameClassifier.from_bytes(MODEL_MAGIC + zlib.compress(pickle.dumps(broken)))

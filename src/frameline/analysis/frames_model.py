@@ -355,9 +355,12 @@ class FrameClassifier:
                 data = pickle.loads(blob[len(_PLAIN_MAGIC):])
         except Exception as error:  # a truncated or corrupt file can fail in many ways
             raise ModelError(f"cannot read the model: {error}") from error
-        return cls(data["codebook"], data["codebook_version"], data["features"], data["classifiers"],
-                   data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD),
-                   FrameDecision.from_dict(data.get("decision")))
+        try:
+            return cls(data["codebook"], data["codebook_version"], data["features"], data["classifiers"],
+                       data.get("metrics", {}), data.get("threshold", MODEL_THRESHOLD),
+                       FrameDecision.from_dict(data.get("decision")))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:  # a field missing or of the wrong kind
+            raise ModelError(f"the model file is incomplete: {error!r}") from error
 
 
 class _FeatureCredit:
